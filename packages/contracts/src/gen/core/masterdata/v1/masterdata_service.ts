@@ -7784,7 +7784,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: ListEntitiesResponse as typeof ListEntitiesResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** GetRecord returns one record of any catalogue entity by key; NOT_FOUND when absent. */
     getRecord: {
@@ -7793,7 +7793,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: GetRecordResponse as typeof GetRecordResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** BatchGetRecords returns the records that exist among the given keys; missing keys are omitted. */
     batchGetRecords: {
@@ -7802,7 +7802,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: BatchGetRecordsResponse as typeof BatchGetRecordsResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /**
      * ListRecords pages through an entity's records in key order, with optional updated-since, search
@@ -7814,7 +7814,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: ListRecordsResponse as typeof ListRecordsResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** GetCustomer returns one customer by key, from the hot cache or the mirror; NOT_FOUND when absent. */
     getCustomer: {
@@ -7823,7 +7823,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: GetCustomerResponse as typeof GetCustomerResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** BatchGetCustomers returns the customers that exist among the given keys; missing keys are omitted. */
     batchGetCustomers: {
@@ -7832,7 +7832,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: BatchGetCustomersResponse as typeof BatchGetCustomersResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** ListCustomers pages through customers in key order, optionally changed since a time or matching a search. */
     listCustomers: {
@@ -7841,7 +7841,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: ListCustomersResponse as typeof ListCustomersResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** GetBranch returns one branch by key, from the hot cache or the mirror; NOT_FOUND when absent. */
     getBranch: {
@@ -7850,7 +7850,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: GetBranchResponse as typeof GetBranchResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** BatchGetBranches returns the branches that exist among the given keys; missing keys are omitted. */
     batchGetBranches: {
@@ -7859,7 +7859,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: BatchGetBranchesResponse as typeof BatchGetBranchesResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** ListBranches pages through branches in key order, optionally changed since a time or matching a search. */
     listBranches: {
@@ -7868,7 +7868,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: ListBranchesResponse as typeof ListBranchesResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** GetRegion returns one region by key, from the hot cache or the mirror; NOT_FOUND when absent. */
     getRegion: {
@@ -7877,7 +7877,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: GetRegionResponse as typeof GetRegionResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** BatchGetRegions returns the regions that exist among the given keys; missing keys are omitted. */
     batchGetRegions: {
@@ -7886,7 +7886,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: BatchGetRegionsResponse as typeof BatchGetRegionsResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** ListRegions pages through regions in key order, optionally changed since a time or matching a search. */
     listRegions: {
@@ -7895,7 +7895,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: ListRegionsResponse as typeof ListRegionsResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** GetEmployee returns one employee by key, from the hot cache or the mirror; NOT_FOUND when absent. */
     getEmployee: {
@@ -7904,7 +7904,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: GetEmployeeResponse as typeof GetEmployeeResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** BatchGetEmployees returns the employees that exist among the given keys; missing keys are omitted. */
     batchGetEmployees: {
@@ -7913,7 +7913,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: BatchGetEmployeesResponse as typeof BatchGetEmployeesResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** ListEmployees pages through employees in key order, optionally changed since a time or matching a search. */
     listEmployees: {
@@ -7922,7 +7922,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: ListEmployeesResponse as typeof ListEmployeesResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** GetWarehouse returns one warehouse by key, from the hot cache or the mirror; NOT_FOUND when absent. */
     getWarehouse: {
@@ -7931,7 +7931,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: GetWarehouseResponse as typeof GetWarehouseResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** BatchGetWarehouses returns the warehouses that exist among the given keys; missing keys are omitted. */
     batchGetWarehouses: {
@@ -7940,7 +7940,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: BatchGetWarehousesResponse as typeof BatchGetWarehousesResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** ListWarehouses pages through warehouses in key order, optionally changed since a time or matching a search. */
     listWarehouses: {
@@ -7949,7 +7949,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: ListWarehousesResponse as typeof ListWarehousesResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** GetSalesItem returns one sales item by key, from the hot cache or the mirror; NOT_FOUND when absent. */
     getSalesItem: {
@@ -7958,7 +7958,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: GetSalesItemResponse as typeof GetSalesItemResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** BatchGetSalesItems returns the sales items that exist among the given keys; missing keys are omitted. */
     batchGetSalesItems: {
@@ -7967,7 +7967,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: BatchGetSalesItemsResponse as typeof BatchGetSalesItemsResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** ListSalesItems pages through sales items in key order, optionally changed since a time or matching a search. */
     listSalesItems: {
@@ -7976,7 +7976,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: ListSalesItemsResponse as typeof ListSalesItemsResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** GetSalesman returns one salesman by key, from the hot cache or the mirror; NOT_FOUND when absent. */
     getSalesman: {
@@ -7985,7 +7985,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: GetSalesmanResponse as typeof GetSalesmanResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** BatchGetSalesmen returns the salesmen that exist among the given keys; missing keys are omitted. */
     batchGetSalesmen: {
@@ -7994,7 +7994,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: BatchGetSalesmenResponse as typeof BatchGetSalesmenResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** ListSalesmen pages through salesmen in key order, optionally changed since a time or matching a search. */
     listSalesmen: {
@@ -8003,7 +8003,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: ListSalesmenResponse as typeof ListSalesmenResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** GetProvince returns one province by key, from the hot cache or the mirror; NOT_FOUND when absent. */
     getProvince: {
@@ -8012,7 +8012,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: GetProvinceResponse as typeof GetProvinceResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** BatchGetProvinces returns the provinces that exist among the given keys; missing keys are omitted. */
     batchGetProvinces: {
@@ -8021,7 +8021,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: BatchGetProvincesResponse as typeof BatchGetProvincesResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** ListProvinces pages through provinces in key order, optionally changed since a time or matching a search. */
     listProvinces: {
@@ -8030,7 +8030,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: ListProvincesResponse as typeof ListProvincesResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** GetCity returns one city by key, from the hot cache or the mirror; NOT_FOUND when absent. */
     getCity: {
@@ -8039,7 +8039,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: GetCityResponse as typeof GetCityResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** BatchGetCities returns the cities that exist among the given keys; missing keys are omitted. */
     batchGetCities: {
@@ -8048,7 +8048,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: BatchGetCitiesResponse as typeof BatchGetCitiesResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** ListCities pages through cities in key order, optionally changed since a time or matching a search. */
     listCities: {
@@ -8057,7 +8057,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: ListCitiesResponse as typeof ListCitiesResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** GetDistrict returns one district by key, from the hot cache or the mirror; NOT_FOUND when absent. */
     getDistrict: {
@@ -8066,7 +8066,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: GetDistrictResponse as typeof GetDistrictResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** BatchGetDistricts returns the districts that exist among the given keys; missing keys are omitted. */
     batchGetDistricts: {
@@ -8075,7 +8075,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: BatchGetDistrictsResponse as typeof BatchGetDistrictsResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** ListDistricts pages through districts in key order, optionally changed since a time or matching a search. */
     listDistricts: {
@@ -8084,7 +8084,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: ListDistrictsResponse as typeof ListDistrictsResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** GetSubDistrict returns one sub district by key, from the hot cache or the mirror; NOT_FOUND when absent. */
     getSubDistrict: {
@@ -8093,7 +8093,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: GetSubDistrictResponse as typeof GetSubDistrictResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** BatchGetSubDistricts returns the sub districts that exist among the given keys; missing keys are omitted. */
     batchGetSubDistricts: {
@@ -8102,7 +8102,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: BatchGetSubDistrictsResponse as typeof BatchGetSubDistrictsResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** ListSubDistricts pages through sub districts in key order, optionally changed since a time or matching a search. */
     listSubDistricts: {
@@ -8111,7 +8111,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: ListSubDistrictsResponse as typeof ListSubDistrictsResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** GetPriceListLine returns one price list line by key, from the hot cache or the mirror; NOT_FOUND when absent. */
     getPriceListLine: {
@@ -8120,7 +8120,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: GetPriceListLineResponse as typeof GetPriceListLineResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** BatchGetPriceListLines returns the price list lines that exist among the given keys; missing keys are omitted. */
     batchGetPriceListLines: {
@@ -8129,7 +8129,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: BatchGetPriceListLinesResponse as typeof BatchGetPriceListLinesResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** ListPriceListLines pages through price list lines in key order, optionally changed since a time or matching a search. */
     listPriceListLines: {
@@ -8138,7 +8138,7 @@ export const MasterDataServiceDefinition = {
       requestStream: false,
       responseType: ListPriceListLinesResponse as typeof ListPriceListLinesResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
   },
 } as const;

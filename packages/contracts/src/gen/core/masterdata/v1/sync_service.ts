@@ -1415,7 +1415,7 @@ export const SyncServiceDefinition = {
       requestStream: false,
       responseType: GetSyncRunResponse as typeof GetSyncRunResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** ListSyncRuns pages through the run history, newest first. */
     listSyncRuns: {
@@ -1424,7 +1424,7 @@ export const SyncServiceDefinition = {
       requestStream: false,
       responseType: ListSyncRunsResponse as typeof ListSyncRunsResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** GetEntityState returns one entity's catalogue entry and freshness. */
     getEntityState: {
@@ -1433,7 +1433,7 @@ export const SyncServiceDefinition = {
       requestStream: false,
       responseType: GetEntityStateResponse as typeof GetEntityStateResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** InvalidateCache drops hot-cache entries of an entity, all of them or the given keys. */
     invalidateCache: {
