@@ -1,0 +1,10 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261121000000Mirror } from './Migration20261121000000_mirror.js';
+
+/**
+ * Every migration of the service, oldest first. Listed explicitly (no folder scan) so the same
+ * list runs from source under tsx, in tests and in the embedded one-process start.
+ */
+export const migrations: MigrationObject[] = [
+  { name: 'Migration20261121000000_mirror', class: Migration20261121000000Mirror },
+];
