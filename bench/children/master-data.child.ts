@@ -1,0 +1,109 @@
+/**
+ * The system under test for benchmarks (a), (b) and (c): the master-data gRPC service on real
+ * PostgreSQL (a fresh database) and real Redis, fixture source. With `--edge` the same process also
+ * runs the master-data subgraph and the federation gateway, so one `process.cpuUsage()` covers the
+ * whole request path (gateway → subgraph → service) and the direct path (subgraph → service).
+ *
+ * Environment: BENCH_DATABASE_URL (a fresh database the parent created; reused across restarts),
+ * BENCH_CUSTOMERS (fixture customer scale), BENCH_CACHE_PREFIX (Redis key prefix of this run).
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { createLogger } from '@core/platform';
+import { loadMasterDataConfig, startMasterDataService } from '@core/master-data-service';
+import { createFixtureSource } from '../../grpc-services/master-data/src/data/fixture/index.js';
+import { createMasterDataSubgraph } from '@core/master-data-subgraph';
+import { createGateway } from '@core/federation-gateway';
+import { serveParent, type ChildHandlers } from '../lib/child.js';
+
+const edge = process.argv.includes('--edge');
+
+await serveParent(async () => {
+  const logger = createLogger('bench-master-data', { level: process.env.BENCH_LOG_LEVEL ?? 'warn' });
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const fn of stops.reverse()) await fn();
+  };
+  try {
+    const databaseUrl = process.env.BENCH_DATABASE_URL;
+    if (!databaseUrl) throw new Error('BENCH_DATABASE_URL is not set');
+    const metricsPort = await freePort();
+    const config = loadMasterDataConfig({
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: '0',
+      METRICS_PORT: String(metricsPort),
+      MASTERDATA_SOURCE: 'fixture',
+      SYNC_SCHEDULES_ENABLED: 'false',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+      ...(process.env.BENCH_CACHE_PREFIX ? { CACHE_PREFIX: process.env.BENCH_CACHE_PREFIX } : {}),
+    });
+    const customers = Number(process.env.BENCH_CUSTOMERS ?? 10_000);
+    const service = await startMasterDataService({
+      config,
+      logger,
+      source: createFixtureSource({ scale: { customer: customers } }),
+    });
+    stops.push(() => service.stop());
+    await service.waitForInitialSync();
+
+    let graphql: { gatewayUrl: string; subgraphUrl: string } | undefined;
+    if (edge) {
+      const subgraph = await createMasterDataSubgraph({ grpcAddress: service.address, logger, host: '127.0.0.1', port: 0 });
+      stops.push(() => subgraph.stop());
+      const supergraphSdl = await readFile(new URL('../../federation-gateway/supergraph.graphql', import.meta.url), 'utf8');
+      const gateway = await createGateway({
+        supergraphSdl,
+        subgraphUrls: { masterdata: subgraph.url },
+        logger,
+        host: '127.0.0.1',
+        port: 0,
+      });
+      stops.push(() => gateway.stop());
+      graphql = { gatewayUrl: gateway.url, subgraphUrl: subgraph.url };
+    }
+
+    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    const handlers: ChildHandlers = {
+      /** Customer ids and numbers from the mirror, in key order. */
+      customerKeys: async (args) => {
+        const limit = Number((args as { limit?: number } | undefined)?.limit ?? 1000);
+        const rows = (await service.orm.em
+          .getConnection()
+          .execute(
+            `SELECT data->>'CUST_ACCOUNT_ID' AS id, data->>'CUSTOMER_NUMBER' AS number FROM md_record WHERE entity = 'customer' ORDER BY record_key LIMIT ?`,
+            [limit],
+          )) as Array<{ id: string; number: string }>;
+        return rows.map((r) => ({ id: Number(r.id), number: r.number }));
+      },
+      /** The service's Prometheus metrics text. */
+      metrics: async () => {
+        const response = await fetch(metricsUrl);
+        if (!response.ok) throw new Error(`GET ${metricsUrl}: ${response.status}`);
+        return response.text();
+      },
+    };
+    return {
+      info: { address: service.address, databaseUrl, metricsUrl, customers, ...graphql },
+      handlers,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+});
+
+/** A port the OS says is free now (the metrics server takes a fixed port, not 0). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
