@@ -1,0 +1,36 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { type Logger, toGraphQLError } from '@core/platform';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+/** gRPC request fields whose GraphQL argument has another name. */
+const ARGUMENT_OF_FIELD: Record<string, string> = { page_size: 'first', page_token: 'after' };
+
+/** `updated_since` → `updatedSince`: violations should name what the GraphQL caller sent. */
+function argumentName(field: string): string {
+  return ARGUMENT_OF_FIELD[field] ?? field.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * Apollo `formatError`: the one place resolver failures become GraphQL errors. Service errors keep
+ * their status mapping (BAD_USER_INPUT, NOT_FOUND, …), reason and field violations; anything
+ * unexpected becomes INTERNAL_SERVER_ERROR with no internals in the message.
+ */
+export function formatMasterDataError(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    // Parse, validation and variable coercion errors are already precise GraphQL errors.
+    if (original instanceof GraphQLError && original === error && typeof formatted.extensions?.code === 'string') {
+      return formatted;
+    }
+    const mapped = toGraphQLError(original, logger);
+    const violations = mapped.extensions.fieldViolations as { field: string; description: string }[] | undefined;
+    return {
+      ...formatted,
+      message: mapped.message,
+      extensions: {
+        ...mapped.extensions,
+        ...(violations ? { fieldViolations: violations.map((v) => ({ ...v, field: argumentName(v.field) })) } : {}),
+      },
+    };
+  };
+}
