@@ -1,4 +1,4 @@
-import { Migration } from '@mikro-orm/migrations';
+import { Migration } from '@core/platform';
 
 /**
  * The mirror: every catalogue entity in one `md_record` table (adding an entity needs no

@@ -1,5 +1,6 @@
-import type { MigrationObject } from '@mikro-orm/core';
+import type { MigrationObject } from '@core/platform';
 import { Migration20261121000000Mirror } from './Migration20261121000000_mirror.js';
+import { Migration20261121000100CodeLookup } from './Migration20261121000100_code_lookup.js';
 
 /**
  * Every migration of the service, oldest first. Listed explicitly (no folder scan) so the same
@@ -7,4 +8,5 @@ import { Migration20261121000000Mirror } from './Migration20261121000000_mirror.
  */
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261121000000_mirror', class: Migration20261121000000Mirror },
+  { name: 'Migration20261121000100_code_lookup', class: Migration20261121000100CodeLookup },
 ];

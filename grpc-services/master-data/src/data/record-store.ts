@@ -1,0 +1,369 @@
+import { randomBytes } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/core';
+import { singleFlight, unavailable, type Cache, type Logger, type Metrics } from '@core/platform';
+import { Counter } from 'prom-client';
+import type { EntityDef } from '../domain/catalogue.types.js';
+import { decodeRecordKey, encodeRecordKey } from '../domain/record-key.js';
+import { nextPageToken, parseKey, parseKeys, parseListQuery, containsPattern, type ListInput } from '../domain/record-query.js';
+import { toMirrorRow, upsertOne } from './mirror-writer.js';
+import type { MasterDataSource, SourceRow } from './source.js';
+
+/** Column values of a mirrored row by Oracle column name (dates as ISO-8601 text). */
+export type RecordData = Record<string, string | number | null>;
+
+/** One mirrored row as reads return it. */
+export interface MirrorRecord {
+  readonly entity: string;
+  /** Key column values in catalogue key order, as text. */
+  readonly key: string[];
+  readonly data: RecordData;
+  /** The source's updated-at value, for entities that have one. */
+  readonly updatedAt?: Date;
+  /** When the mirror last wrote the row. */
+  readonly syncedAt: Date;
+}
+
+/** One page of a list. */
+export interface RecordPage {
+  readonly records: MirrorRecord[];
+  /** Empty on the last page. */
+  readonly nextPageToken: string;
+}
+
+/**
+ * Reads of the mirror through the hot cache. List and search run on the mirror only; a get by key
+ * that the mirror lacks reads the source once (the row may be newer than the last sync).
+ */
+export interface RecordStore {
+  /** One record by key values (catalogue key order); undefined when neither mirror nor source has it. */
+  get(entity: EntityDef, key: readonly string[]): Promise<MirrorRecord | undefined>;
+  /** The records that exist among `keys`, in request order, duplicates collapsed. */
+  batchGet(entity: EntityDef, keys: ReadonlyArray<readonly string[]>): Promise<MirrorRecord[]>;
+  /** One page in key order (or updated-at order when `updatedSince` is set). */
+  list(entity: EntityDef, input: ListInput): Promise<RecordPage>;
+  /**
+   * Records whose `column` equals one of `values` (e.g. a customer by CUSTOMER_NUMBER). For typed
+   * lookups by a code that is not the key; `column` comes from code, never from a request.
+   */
+  findByColumn(entity: EntityDef, column: string, values: readonly string[]): Promise<MirrorRecord[]>;
+  /** Drops cached entries (found and absent) of the given record keys: called after a sync wrote them. */
+  invalidate(entity: EntityDef, recordKeys: readonly string[]): Promise<void>;
+  /** Drops every cached entry of the entity at once, by moving it to a new cache generation. */
+  invalidateAll(entity: EntityDef): Promise<void>;
+}
+
+/** Dependencies of {@link createRecordStore}. */
+export interface RecordStoreOptions {
+  orm: MikroORM;
+  cache: Cache;
+  source: MasterDataSource;
+  logger: Logger;
+  metrics?: Metrics;
+  /** How long "no such record" is remembered; short, so a row created in the source shows up soon. */
+  negativeTtlSeconds?: number;
+  /** Source reads in flight at once on behalf of read-through (protects Oracle from a burst of misses). */
+  readThroughConcurrency?: number;
+  /** Read-through lookups one batch get may cause; further misses are reported absent. */
+  readThroughPerBatch?: number;
+  /**
+   * How long a replica reuses the entity's cache generation before asking the cache again. An
+   * `invalidateAll` on another replica takes effect here within this time; on this replica at once.
+   */
+  generationReuseMs?: number;
+}
+
+const NEGATIVE = '-';
+const GENERATION_TTL_SECONDS = 7 * 24 * 3600;
+
+interface CachedRecord {
+  k: string[];
+  d: RecordData;
+  u: string | null;
+  s: string;
+}
+
+/** A row as selected from md_record (drivers differ on returning timestamps as Date or text). */
+interface RecordRow {
+  record_key: string;
+  data: RecordData | string;
+  source_updated_at: Date | string | null;
+  synced_at: Date | string;
+  /** PostgreSQL's own text of source_updated_at: exact keyset cursor (microseconds). */
+  updated_cursor: string | null;
+}
+
+const SELECT_COLUMNS = 'record_key, data, source_updated_at, synced_at, source_updated_at::text AS updated_cursor';
+
+function toDate(value: Date | string): Date {
+  return value instanceof Date ? value : new Date(value);
+}
+
+function fromRow(entity: EntityDef, row: RecordRow): MirrorRecord {
+  const data = typeof row.data === 'string' ? (JSON.parse(row.data) as RecordData) : row.data;
+  return {
+    entity: entity.name,
+    key: decodeRecordKey(row.record_key),
+    data,
+    ...(row.source_updated_at !== null ? { updatedAt: toDate(row.source_updated_at) } : {}),
+    syncedAt: toDate(row.synced_at),
+  };
+}
+
+function encodeCached(record: MirrorRecord): string {
+  const cached: CachedRecord = {
+    k: record.key,
+    d: record.data,
+    u: record.updatedAt?.toISOString() ?? null,
+    s: record.syncedAt.toISOString(),
+  };
+  return JSON.stringify(cached);
+}
+
+function decodeCached(entity: EntityDef, text: string): MirrorRecord {
+  const cached = JSON.parse(text) as CachedRecord;
+  return {
+    entity: entity.name,
+    key: cached.k,
+    data: cached.d,
+    ...(cached.u !== null ? { updatedAt: new Date(cached.u) } : {}),
+    syncedAt: new Date(cached.s),
+  };
+}
+
+/** At most `limit` tasks at once; the rest wait in order. */
+function concurrencyLimit(limit: number) {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    active += 1;
+    try {
+      return await task();
+    } finally {
+      active -= 1;
+      waiting.shift()?.();
+    }
+  };
+}
+
+function counter<L extends string>(metrics: Metrics | undefined, name: string, help: string, labelNames: L[]) {
+  if (!metrics) return undefined;
+  const existing = metrics.registry.getSingleMetric(name) as Counter<L> | undefined;
+  return existing ?? new Counter<L>({ name, help, labelNames, registers: [metrics.registry] });
+}
+
+/**
+ * The mirror read path. Cache keys are `md:<entity>:g<generation>:<recordKey>`; the generation of
+ * each entity lives in the cache too (`md:<entity>:gen`), so dropping all of an entity's entries is
+ * one write, and entries of old generations simply expire.
+ */
+export function createRecordStore(options: RecordStoreOptions): RecordStore {
+  const { orm, cache, source, logger, metrics } = options;
+  const negativeTtl = options.negativeTtlSeconds ?? 30;
+  const readThroughPerBatch = options.readThroughPerBatch ?? 100;
+  const generationReuseMs = options.generationReuseMs ?? 1000;
+  const limitSource = concurrencyLimit(options.readThroughConcurrency ?? 4);
+  const loads = singleFlight<string, MirrorRecord | undefined>();
+  const generations = new Map<string, { value: string; until: number }>();
+
+  const lookups = counter(metrics, 'masterdata_cache_lookups_total', 'Record cache lookups by outcome', ['entity', 'result']);
+  const readThroughs = counter(metrics, 'masterdata_read_through_total', 'Source reads for records missing from the mirror', [
+    'entity',
+    'result',
+  ]);
+
+  const connection = () => orm.em.getConnection();
+  const execute = <T>(sql: string, params: unknown[]) => connection().execute(sql, params, 'all') as Promise<T[]>;
+
+  const generationKey = (entity: EntityDef) => `md:${entity.name}:gen`;
+  const cacheKey = (entity: EntityDef, generation: string, recordKey: string) =>
+    `md:${entity.name}:g${generation}:${recordKey}`;
+  const newGeneration = () => `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+
+  /** `fresh` skips the reuse window: invalidation must hit the generation readers use right now. */
+  async function generation(entity: EntityDef, fresh = false): Promise<string> {
+    const known = generations.get(entity.name);
+    if (!fresh && known && known.until > Date.now()) return known.value;
+    let value = await cache.get(generationKey(entity));
+    if (value === undefined) {
+      // First use, expiry or an unreachable cache: a fresh generation can never serve stale entries.
+      value = newGeneration();
+      await cache.set(generationKey(entity), value, GENERATION_TTL_SECONDS);
+    }
+    generations.set(entity.name, { value, until: Date.now() + generationReuseMs });
+    return value;
+  }
+
+  async function selectByKeys(entity: EntityDef, recordKeys: readonly string[]): Promise<MirrorRecord[]> {
+    if (recordKeys.length === 0) return [];
+    const rows = await execute<RecordRow>(
+      `SELECT ${SELECT_COLUMNS} FROM md_record WHERE entity = ? AND record_key IN (?)`,
+      [entity.name, recordKeys],
+    );
+    return rows.map((row) => fromRow(entity, row));
+  }
+
+  /** The source's row for a key the mirror lacks, written into the mirror; undefined when absent. */
+  async function readThrough(entity: EntityDef, key: string[]): Promise<MirrorRecord | undefined> {
+    let row: SourceRow | undefined;
+    try {
+      row = await limitSource(() => source.getByKey(entity, key));
+    } catch (err) {
+      readThroughs?.inc({ entity: entity.name, result: 'error' });
+      logger.error({ err, entity: entity.name, key }, 'read-through to the source failed');
+      throw unavailable('SOURCE_UNAVAILABLE', `the ${entity.name} record is not mirrored yet and the source cannot be read`);
+    }
+    readThroughs?.inc({ entity: entity.name, result: row ? 'found' : 'absent' });
+    if (!row) return undefined;
+    // Written exactly as a sync writes it, then read back so the answer is the mirror's row.
+    await upsertOne(orm.em.fork(), entity, row);
+    const [record] = await selectByKeys(entity, [toMirrorRow(entity, row).recordKey]);
+    return record;
+  }
+
+  async function remember(entity: EntityDef, key: string, record: MirrorRecord | undefined): Promise<void> {
+    await cache.set(key, record ? encodeCached(record) : NEGATIVE, record ? entity.cacheTtlSeconds : negativeTtl);
+  }
+
+  function fromCache(entity: EntityDef, text: string): MirrorRecord | undefined {
+    lookups?.inc({ entity: entity.name, result: text === NEGATIVE ? 'negative_hit' : 'hit' });
+    return text === NEGATIVE ? undefined : decodeCached(entity, text);
+  }
+
+  return {
+    async get(entity, keyValues) {
+      const key = parseKey(entity, keyValues);
+      const recordKey = encodeRecordKey(key);
+      const ck = cacheKey(entity, await generation(entity), recordKey);
+      const cached = await cache.get(ck);
+      if (cached !== undefined) return fromCache(entity, cached);
+      lookups?.inc({ entity: entity.name, result: 'miss' });
+      return loads.run(ck, async () => {
+        const record = (await selectByKeys(entity, [recordKey]))[0] ?? (await readThrough(entity, key));
+        await remember(entity, ck, record);
+        return record;
+      });
+    },
+
+    async batchGet(entity, keyValues) {
+      const unique = new Map<string, string[]>();
+      for (const key of parseKeys(entity, keyValues)) unique.set(encodeRecordKey(key), key);
+      if (unique.size === 0) return [];
+      const generationValue = await generation(entity);
+      const recordKeys = [...unique.keys()];
+      const cacheKeys = recordKeys.map((rk) => cacheKey(entity, generationValue, rk));
+      const cached = await cache.getMany(cacheKeys);
+      const found = new Map<string, MirrorRecord>();
+      const misses: string[] = [];
+      recordKeys.forEach((rk, i) => {
+        const text = cached[i];
+        if (text === undefined) {
+          misses.push(rk);
+          return;
+        }
+        const record = fromCache(entity, text);
+        if (record) found.set(rk, record);
+      });
+      if (misses.length > 0) {
+        lookups?.inc({ entity: entity.name, result: 'miss' }, misses.length);
+        const mirrored = await selectByKeys(entity, misses);
+        for (const record of mirrored) found.set(encodeRecordKey(record.key), record);
+        const absent = misses.filter((rk) => !found.has(rk));
+        const readThroughKeys = absent.slice(0, readThroughPerBatch);
+        const fromSource = await Promise.all(
+          readThroughKeys.map(async (rk) => {
+            try {
+              return [rk, await readThrough(entity, unique.get(rk)!)] as const;
+            } catch {
+              // Logged and counted by readThrough; one unreadable key must not fail the whole batch.
+              return [rk, null] as const;
+            }
+          }),
+        );
+        const entries = mirrored.map((record) => ({
+          key: cacheKey(entity, generationValue, encodeRecordKey(record.key)),
+          value: encodeCached(record),
+          ttlSeconds: entity.cacheTtlSeconds,
+        }));
+        for (const [rk, record] of fromSource) {
+          if (record === null) continue;
+          if (record) found.set(rk, record);
+          entries.push({
+            key: cacheKey(entity, generationValue, rk),
+            value: record ? encodeCached(record) : NEGATIVE,
+            ttlSeconds: record ? entity.cacheTtlSeconds : negativeTtl,
+          });
+        }
+        await cache.setMany(entries);
+      }
+      return recordKeys.flatMap((rk) => found.get(rk) ?? []);
+    },
+
+    async list(entity, input) {
+      const query = parseListQuery(entity, input);
+      const where = ['entity = ?'];
+      const params: unknown[] = [entity.name];
+      if (query.updatedSince) {
+        where.push('source_updated_at >= ?::timestamptz');
+        params.push(query.updatedSince.toISOString());
+      }
+      if (query.search !== undefined) {
+        where.push("search_text LIKE ? ESCAPE '\\'");
+        params.push(containsPattern(query.search));
+      }
+      for (const [column, value] of query.filters) {
+        where.push('data->>? = ?');
+        params.push(column, value);
+      }
+      if (query.after) {
+        if (query.updatedSince) {
+          where.push('(source_updated_at, record_key) > (?::timestamptz, ?)');
+          params.push(query.after.updatedAt, query.after.recordKey);
+        } else {
+          where.push('record_key > ?');
+          params.push(query.after.recordKey);
+        }
+      }
+      const order = query.updatedSince ? 'source_updated_at, record_key' : 'record_key';
+      // One row beyond the page tells whether another page exists, without counting.
+      params.push(query.pageSize + 1);
+      const rows = await execute<RecordRow>(
+        `SELECT ${SELECT_COLUMNS} FROM md_record WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`,
+        params,
+      );
+      const page = rows.slice(0, query.pageSize);
+      const last = page.at(-1);
+      const more = rows.length > query.pageSize && last !== undefined;
+      return {
+        records: page.map((row) => fromRow(entity, row)),
+        nextPageToken: more
+          ? nextPageToken(query, {
+              recordKey: last.record_key,
+              ...(query.updatedSince && last.updated_cursor !== null ? { updatedAt: last.updated_cursor } : {}),
+            })
+          : '',
+      };
+    },
+
+    async findByColumn(entity, column, values) {
+      if (values.length === 0) return [];
+      const rows = await execute<RecordRow>(
+        `SELECT ${SELECT_COLUMNS} FROM md_record WHERE entity = ? AND data->>? IN (?) ORDER BY record_key`,
+        [entity.name, column, [...values]],
+      );
+      return rows.map((row) => fromRow(entity, row));
+    },
+
+    async invalidate(entity, recordKeys) {
+      if (recordKeys.length === 0) return;
+      const generationValue = await generation(entity, true);
+      await cache.delete(recordKeys.map((rk) => cacheKey(entity, generationValue, rk)));
+    },
+
+    async invalidateAll(entity) {
+      const value = newGeneration();
+      await cache.set(generationKey(entity), value, GENERATION_TTL_SECONDS);
+      generations.set(entity.name, { value, until: Date.now() + generationReuseMs });
+    },
+  };
+}
