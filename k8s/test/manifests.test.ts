@@ -241,6 +241,21 @@ function externalPeers(peers: INetworkPolicyPeer[] | undefined): 'everyone' | 'm
   return sawMonitoring ? 'monitoring' : 'namespace';
 }
 
+/** The port (by number and by container port name) Prometheus scrapes on the pods a selector picks. */
+function scrapePortsOf(objects: K8sObject[], selector: Record<string, string> | undefined): Set<string | number> {
+  const ports = new Set<string | number>();
+  for (const workload of workloads(objects)) {
+    const pod = podTemplate(workload);
+    if (!selects(selector, pod.metadata?.labels) || pod.metadata?.annotations?.['prometheus.io/scrape'] !== 'true') continue;
+    const port = Number(pod.metadata.annotations['prometheus.io/port']);
+    ports.add(port);
+    for (const container of pod.spec.containers) {
+      for (const declared of container.ports ?? []) if (declared.containerPort === port && declared.name) ports.add(declared.name);
+    }
+  }
+  return ports;
+}
+
 const targets = ['base', ...readdirSync(path.join(k8sRoot, 'overlays')).map((overlay) => `overlays/${overlay}`)];
 const rendered = new Map<string, Rendered>();
 /** Kept and rethrown by every test, so a missing kubectl or a broken render fails each one (never skips). */
@@ -396,7 +411,7 @@ describe('k8s manifests', () => {
           if (!declared) problems.push(`${where}: scraped on port ${annotations['prometheus.io/port']}, which no container declares`);
         }
       }
-      for (const name of ['master-data', gatewayName]) {
+      for (const name of ['master-data', 'master-data-subgraph', gatewayName]) {
         const deployment = deployments.find((candidate) => candidate.metadata.name === name);
         const annotations = deployment ? podTemplate(deployment as Workload).metadata?.annotations : undefined;
         if (annotations?.['prometheus.io/scrape'] !== 'true') problems.push(`${name}: metrics are not scraped`);
@@ -474,8 +489,10 @@ describe('k8s manifests', () => {
         for (const rule of policy.spec?.ingress ?? []) {
           const reach = externalPeers(rule.from);
           if ((reach === 'everyone' || reach === 'mixed') && !isGateway) problems.push(`${describeObject(policy)} admits traffic from outside the namespace`);
-          if (reach === 'monitoring' && !isGateway && !(rule.ports ?? []).every((port) => port.port === 'metrics')) {
-            problems.push(`${describeObject(policy)} admits the monitoring namespace beyond the metrics port`);
+          if (reach === 'monitoring' && !isGateway) {
+            const scrapePorts = scrapePortsOf(objects, policy.spec?.podSelector?.matchLabels);
+            const beyond = (rule.ports ?? []).filter((port) => port.port === undefined || !scrapePorts.has(port.port));
+            if (beyond.length > 0) problems.push(`${describeObject(policy)} admits the monitoring namespace beyond the scrape port`);
           }
           if (reach === 'monitoring' && !rule.ports?.length) problems.push(`${describeObject(policy)} admits monitoring on every port`);
         }
