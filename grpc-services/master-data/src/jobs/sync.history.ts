@@ -182,6 +182,32 @@ export async function findRuns(
   return runs.map(toRunRecord);
 }
 
+/** States of several entities in one query (absent entities have never synced). */
+export async function loadStates(em: EntityManager, entities: readonly EntityDef[]): Promise<Map<string, StoredSyncState>> {
+  const states = await em.find(SyncStateSchema, { entity: { $in: entities.map((entity) => entity.name) } }, { refresh: true });
+  return new Map(
+    states.map((state) => [
+      state.entity,
+      {
+        watermark: toDate(state.watermark),
+        lastSuccessAt: toDate(state.lastSuccessAt),
+        lastFullAt: toDate(state.lastFullAt),
+        rowCount: Number(state.rowCount ?? 0),
+      },
+    ]),
+  );
+}
+
+/** Which of the entities have a run in progress. */
+export async function runningEntities(em: EntityManager, entities: readonly EntityDef[]): Promise<Set<string>> {
+  const runs = await em.find(
+    SyncRunSchema,
+    { status: 'running', entity: { $in: entities.map((entity) => entity.name) } },
+    { fields: ['entity'], refresh: true },
+  );
+  return new Set(runs.map((run) => run.entity));
+}
+
 export async function isRunning(em: EntityManager, entity: EntityDef): Promise<boolean> {
   return (await em.count(SyncRunSchema, { entity: entity.name, status: 'running' })) > 0;
 }

@@ -26,9 +26,11 @@ import {
   isRunning,
   loadLastSuccesses,
   loadState,
+  loadStates,
   recordRunFailed,
   recordRunStarted,
   recordRunSucceeded,
+  runningEntities,
   type RunProgress,
 } from './sync.history.js';
 
@@ -66,6 +68,8 @@ export interface SyncRunner {
   /** History newest first; `pageSize` 0 means 50, at most 200; tokens are platform page tokens. */
   listRuns(query: { entity?: string; pageSize: number; pageToken?: string }): Promise<SyncRunPage>;
   entityState(entity: EntityDef): Promise<EntitySyncState>;
+  /** States of several entities with two queries in all (for listing the catalogue). */
+  entityStates(entities: readonly EntityDef[]): Promise<EntitySyncState[]>;
   /** Aborts runs this process started in the background and waits for them to record their end. */
   close(): Promise<void>;
 }
@@ -414,6 +418,20 @@ export function createSyncRunner(options: SyncRunnerOptions): SyncRunner {
         lagSeconds: lagSeconds(state.lastSuccessAt, new Date()),
         running,
       };
+    },
+
+    async entityStates(entities) {
+      const [states, running] = await Promise.all([loadStates(fork(), entities), runningEntities(fork(), entities)]);
+      const now = new Date();
+      return entities.map((entity) => {
+        const state = states.get(entity.name) ?? { rowCount: 0 };
+        return {
+          entity: entity.name,
+          ...state,
+          lagSeconds: lagSeconds(state.lastSuccessAt, now),
+          running: running.has(entity.name),
+        };
+      });
     },
 
     async close() {
