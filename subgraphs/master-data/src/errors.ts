@@ -23,10 +23,13 @@ export function formatMasterDataError(logger: Logger) {
       return formatted;
     }
     const mapped = toGraphQLError(original, logger);
+    // A transport failure (no ErrorInfo from the service) describes channels and addresses: log it, don't show it.
+    const transportFailure = mapped.extensions.code === 'UNAVAILABLE' && mapped.extensions.reason === 'UNAVAILABLE';
+    if (transportFailure) logger.warn({ err: original }, 'master-data service unreachable');
     const violations = mapped.extensions.fieldViolations as { field: string; description: string }[] | undefined;
     return {
       ...formatted,
-      message: mapped.message,
+      message: transportFailure ? 'The master data service is unavailable; retry later' : mapped.message,
       extensions: {
         ...mapped.extensions,
         ...(violations ? { fieldViolations: violations.map((v) => ({ ...v, field: argumentName(v.field) })) } : {}),

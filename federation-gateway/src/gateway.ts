@@ -1,0 +1,156 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { createMetrics, type Logger, type Metrics, startHttpServer } from '@core/platform';
+import { handleGraphQLRequest, pathOf } from './http.js';
+import { graphQLMetricsPlugin } from './metrics.js';
+import { subgraphsOf } from './supergraph.js';
+
+/** Per-request context of the gateway: what downstream hops must receive from the client request. */
+export interface GatewayContext {
+  readonly headers: IncomingHttpHeaders;
+}
+
+/** Client headers every subgraph must see: the bearer token (identity) and the W3C trace context. */
+const PROPAGATED_HEADERS = ['authorization', 'traceparent', 'tracestate'] as const;
+
+/** Forwards identity and trace headers of the client request to the subgraph. */
+class PropagatingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    // Gateway-internal requests (health checks, schema loading) have no client request behind them.
+    const headers = (context as Partial<GatewayContext>).headers;
+    if (headers === undefined) return;
+    for (const name of PROPAGATED_HEADERS) {
+      const value = headers[name];
+      const text = Array.isArray(value) ? value[0] : value;
+      if (text) request.http?.headers.set(name, text);
+    }
+  }
+}
+
+/** Options of {@link createGateway}. */
+export interface GatewayOptions {
+  /** The composed supergraph SDL (federation-gateway/supergraph.graphql). */
+  supergraphSdl: string;
+  /**
+   * Routing URL per subgraph name (as in supergraph.config.json), overriding the default URL
+   * recorded in the supergraph. Unknown names are a configuration error.
+   */
+  subgraphUrls: Record<string, string>;
+  logger: Logger;
+  /** 0 picks a free port (tests). */
+  port: number;
+  host?: string;
+  /** Schema introspection (and the landing page); keep off in production. Default false. */
+  introspection?: boolean;
+  /** Registry for `/metrics`; a fresh one with default process metrics when omitted. */
+  metrics?: Metrics;
+  /** Largest accepted request body; default 1 MiB. */
+  maxBodyBytes?: number;
+  /** How long `/health/ready` waits for each subgraph's answer; default 2000 ms. */
+  readinessTimeoutMs?: number;
+}
+
+/** A running gateway. */
+export interface Gateway {
+  /** GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Routing URL of each subgraph: the supergraph's default unless the configuration overrides it. */
+function resolveSubgraphUrls(supergraphSdl: string, overrides: Record<string, string>): Map<string, string> {
+  const subgraphs = subgraphsOf(supergraphSdl);
+  const known = new Set(subgraphs.map((s) => s.name));
+  const unknown = Object.keys(overrides).filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new Error(`subgraphUrls names subgraphs the supergraph does not have: ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
+  }
+  return new Map(subgraphs.map((s) => [s.name, overrides[s.name] ?? s.url]));
+}
+
+/** Whether a subgraph answers the cheapest possible operation within the timeout. */
+async function subgraphAnswers(url: string, timeoutMs: number): Promise<boolean> {
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!response.ok) return false;
+    const body = (await response.json()) as { data?: { __typename?: string } };
+    return body.data?.__typename === 'Query';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the federation gateway: Apollo Gateway over the static supergraph on node:http, with
+ * `/graphql`, `/health/live` (the process runs), `/health/ready` (schema loaded and every subgraph
+ * answers) and `/metrics`. Errors from subgraphs reach clients with their `extensions.code`.
+ */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const { logger } = options;
+  const host = options.host ?? '0.0.0.0';
+  const metrics = options.metrics ?? createMetrics();
+  const readinessTimeoutMs = options.readinessTimeoutMs ?? 2000;
+  const subgraphUrls = resolveSubgraphUrls(options.supergraphSdl, options.subgraphUrls);
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    logger,
+    buildService: ({ name, url }) => new PropagatingDataSource({ url: subgraphUrls.get(name) ?? url }),
+  });
+  const introspection = options.introspection ?? false;
+  const server = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection,
+    includeStacktraceInErrorResponses: false,
+    logger,
+    plugins: [graphQLMetricsPlugin(metrics), ...(introspection ? [] : [ApolloServerPluginLandingPageDisabled()])],
+  });
+  await server.start();
+
+  let loaded = true;
+  const ready = async (): Promise<boolean> => {
+    if (!loaded) return false;
+    const answers = await Promise.all([...subgraphUrls.values()].map((url) => subgraphAnswers(url, readinessTimeoutMs)));
+    return answers.every(Boolean);
+  };
+
+  const http = await startHttpServer(
+    async (req, res) => {
+      const path = pathOf(req);
+      if (path === '/graphql') {
+        await handleGraphQLRequest(server, req, res, async () => ({ headers: req.headers }), options.maxBodyBytes);
+      } else if (path === '/health/live') {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      } else if (path === '/health/ready') {
+        const isReady = await ready();
+        res.writeHead(isReady ? 200 : 503, { 'content-type': 'text/plain' }).end(isReady ? 'ready\n' : 'not ready\n');
+      } else if (path === '/metrics') {
+        const body = await metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
+      } else {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      }
+    },
+    options.port,
+    host,
+  );
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  logger.info({ port: http.port, subgraphs: Object.fromEntries(subgraphUrls) }, 'federation gateway listening');
+  return {
+    url: `http://${urlHost}:${http.port}/graphql`,
+    port: http.port,
+    async stop() {
+      loaded = false;
+      await server.stop();
+      await http.close();
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type ApolloServer, type BaseContext, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
+
+/** Default largest accepted GraphQL request body (client operations are small; uploads have their own route). */
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+class BodyTooLargeError extends Error {}
+
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw new BodyTooLargeError();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sendJsonError(res: ServerResponse, status: number, message: string, code: string): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+}
+
+/**
+ * Serves one GraphQL-over-HTTP request with Apollo Server on plain node:http (Apollo Server 5 ships
+ * no framework integration). JSON bodies are read here, bounded by `maxBodyBytes`, so an oversized
+ * or malformed body is a 413/400 answer rather than an exception.
+ */
+export async function handleGraphQLRequest<TContext extends BaseContext>(
+  server: ApolloServer<TContext>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  context: () => Promise<TContext>,
+  maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+): Promise<void> {
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  let body: unknown;
+  if (req.method === 'POST') {
+    let raw: string;
+    try {
+      raw = await readBody(req, maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return sendJsonError(res, 413, 'request body too large', 'PAYLOAD_TOO_LARGE');
+      throw err;
+    }
+    const contentType = headers.get('content-type') ?? '';
+    if (contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json')) {
+      try {
+        body = raw === '' ? undefined : JSON.parse(raw);
+      } catch {
+        return sendJsonError(res, 400, 'request body is not valid JSON', 'BAD_REQUEST');
+      }
+    } else {
+      body = raw;
+    }
+  }
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const httpGraphQLRequest: HTTPGraphQLRequest = {
+    method: (req.method ?? 'GET').toUpperCase(),
+    headers,
+    search: url.search,
+    body,
+  };
+  const response = await server.executeHTTPGraphQLRequest({ httpGraphQLRequest, context });
+  for (const [name, value] of response.headers) res.setHeader(name, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+/** The path of a request URL without its query string. */
+export function pathOf(req: IncomingMessage): string {
+  return (req.url ?? '/').split('?')[0] ?? '/';
+}

@@ -1,0 +1,12 @@
+export { createGateway, type Gateway, type GatewayContext, type GatewayOptions } from './gateway.js';
+export { type GatewayConfig, loadGatewayConfig } from './config.js';
+export {
+  breakingChanges,
+  CompositionError,
+  composeSupergraph,
+  loadSupergraphConfig,
+  type SubgraphEntry,
+  subgraphsOf,
+  supergraphConfigPath,
+  supergraphPath,
+} from './supergraph.js';

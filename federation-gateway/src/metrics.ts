@@ -1,0 +1,56 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import type { Metrics } from '@core/platform';
+import { Counter, Histogram } from 'prom-client';
+
+/** Operation names are client-chosen; beyond this many distinct names new ones count as `other`. */
+const MAX_OPERATION_NAMES = 500;
+
+/**
+ * Prometheus metrics of the GraphQL edge: `graphql_requests_total` and
+ * `graphql_request_duration_seconds`, labelled by operation name and outcome (`success` or `error`).
+ */
+export function graphQLMetricsPlugin(metrics: Metrics): ApolloServerPlugin<BaseContext> {
+  const labelNames = ['operation', 'outcome'] as const;
+  const requests = new Counter({
+    name: `${metrics.prefix}graphql_requests_total`,
+    help: 'GraphQL requests answered by the gateway, by operation name and outcome.',
+    labelNames,
+    registers: [metrics.registry],
+  });
+  const duration = new Histogram({
+    name: `${metrics.prefix}graphql_request_duration_seconds`,
+    help: 'Time from receiving a GraphQL request to sending its response, by operation name and outcome.',
+    labelNames,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [metrics.registry],
+  });
+  const seenOperations = new Set<string>();
+
+  // Bounded label cardinality: a hostile client must not be able to grow the registry without limit.
+  const operationLabel = (name: string | null | undefined): string => {
+    if (!name) return 'anonymous';
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,99}$/.test(name)) return 'invalid';
+    if (seenOperations.has(name)) return name;
+    if (seenOperations.size >= MAX_OPERATION_NAMES) return 'other';
+    seenOperations.add(name);
+    return name;
+  };
+
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async willSendResponse(requestContext) {
+          const body = requestContext.response.body;
+          const failed = body.kind === 'single' ? (body.singleResult.errors?.length ?? 0) > 0 : false;
+          const labels = {
+            operation: operationLabel(requestContext.operationName ?? requestContext.request.operationName),
+            outcome: failed ? 'error' : 'success',
+          };
+          requests.inc(labels);
+          duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+        },
+      };
+    },
+  };
+}
