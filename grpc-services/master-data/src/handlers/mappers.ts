@@ -1,25 +1,20 @@
 import type { CalendarDate, Money } from '@core/contracts/common/v1';
-import {
-  ColumnType,
-  type Branch,
-  type City,
-  type Customer,
-  type District,
-  type Employee,
-  type Entity,
-  type PriceListLine,
-  type Province,
-  type Record as RecordMessage,
-  type Region,
-  type SalesItem,
-  type Salesman,
-  type SubDistrict,
-  type SyncState,
-  type Warehouse,
+import type {
+  Branch,
+  City,
+  Customer,
+  District,
+  Employee,
+  PriceListLine,
+  Province,
+  Record as RecordMessage,
+  Region,
+  SalesItem,
+  Salesman,
+  SubDistrict,
+  Warehouse,
 } from '@core/contracts/masterdata/v1';
 import type { RecordData, MirrorRecord } from '../data/record-store.js';
-import type { EntityDef } from '../domain/catalogue.types.js';
-import type { EntitySyncState } from '../domain/sync-run.js';
 
 /** Business dates are calendar dates in Asia/Jakarta (WIB), whatever the server's zone. */
 const jakartaDate = new Intl.DateTimeFormat('en-CA', {
@@ -78,46 +73,6 @@ export function toRecordMessage(record: MirrorRecord): RecordMessage {
     fields: record.data,
     updateTime: record.updatedAt,
     syncTime: record.syncedAt,
-  };
-}
-
-const columnTypes = {
-  string: ColumnType.COLUMN_TYPE_STRING,
-  number: ColumnType.COLUMN_TYPE_NUMBER,
-  date: ColumnType.COLUMN_TYPE_DATE,
-} as const;
-
-/** Freshness as the contract shows it. */
-export function toSyncStateMessage(state: EntitySyncState): SyncState {
-  return {
-    watermark: state.watermark,
-    lastSuccessTime: state.lastSuccessAt,
-    lastFullTime: state.lastFullAt,
-    rowCount: state.rowCount,
-    lagSeconds: state.lagSeconds,
-    running: state.running,
-  };
-}
-
-/** A catalogue entry with its freshness. */
-export function toEntityMessage(entity: EntityDef, state: EntitySyncState | undefined): Entity {
-  return {
-    name: entity.name,
-    description: entity.description,
-    view: entity.view,
-    keyColumns: [...entity.key],
-    updateColumn: entity.updatedAt ?? '',
-    columns: entity.columns.map((column) => ({
-      name: column.name,
-      type: columnTypes[column.type],
-      key: entity.key.includes(column.name),
-      searchable: entity.search.includes(column.name),
-      filterable: entity.filters.includes(column.name),
-    })),
-    cacheTtlSeconds: entity.cacheTtlSeconds,
-    incrementalSchedule: entity.incrementalSchedule,
-    fullSchedule: entity.fullSchedule,
-    state: state ? toSyncStateMessage(state) : undefined,
   };
 }
 

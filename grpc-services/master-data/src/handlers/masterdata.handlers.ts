@@ -14,7 +14,6 @@ import {
   toCustomer,
   toDistrict,
   toEmployee,
-  toEntityMessage,
   toPriceListLine,
   toProvince,
   toRecordMessage,
@@ -24,6 +23,7 @@ import {
   toSubDistrict,
   toWarehouse,
 } from './mappers.js';
+import { toEntityMessage } from './entity-message.js';
 
 /** Dependencies of {@link createMasterDataHandlers}. */
 export interface MasterDataHandlerDeps {

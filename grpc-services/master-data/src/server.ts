@@ -1,0 +1,242 @@
+import { MasterDataServiceDefinition, SyncServiceDefinition } from '@core/contracts/masterdata/v1';
+import { protoDescriptorSet } from '@core/contracts';
+import {
+  createGrpcServer,
+  createLogger,
+  createMemoryCache,
+  createMemoryLock,
+  createMetrics,
+  createRedis,
+  createRedisCache,
+  createRedisLock,
+  createScheduler,
+  DomainError,
+  initORM,
+  setPageTokenSecret,
+  startMetricsServer,
+  type Logger,
+  type Redis,
+} from '@core/platform';
+import type { MikroORM } from '@mikro-orm/core';
+import type { MasterDataConfig } from './config.js';
+import { createFixtureSource } from './data/fixture/index.js';
+import { mirrorEntities } from './data/mirror.entities.js';
+import { createRecordStore, type RecordStore } from './data/record-store.js';
+import type { MasterDataSource } from './data/source.js';
+import { catalogue } from './domain/catalogue.js';
+import type { EntityDef } from './domain/catalogue.types.js';
+import { createMasterDataHandlers } from './handlers/masterdata.handlers.js';
+import { createSyncHandlers } from './handlers/sync.handlers.js';
+import { createSyncRunner, type SyncRunner } from './jobs/sync.runner.js';
+import { registerSyncSchedules } from './jobs/sync.schedules.js';
+import { migrations } from './migrations/index.js';
+
+/** Entities loaded at once by the initial sync: enough to overlap source and mirror, gentle on Oracle. */
+const BOOTSTRAP_CONCURRENCY = 2;
+/** In-process cache size when no Redis is configured (records are a few hundred bytes each). */
+const MEMORY_CACHE_ENTRIES = 100_000;
+
+/** What the initial sync of a start did. */
+export interface InitialSyncReport {
+  /** Entities that had never synced and now have (their first full run succeeded). */
+  readonly entitiesSynced: number;
+  /** Entities whose first run failed (recorded in the history; the schedules retry them). */
+  readonly entitiesFailed: readonly string[];
+  /** Entities another replica was syncing at the time. */
+  readonly entitiesSkipped: readonly string[];
+}
+
+/** A started master-data service. */
+export interface MasterDataService {
+  /** `host:port` the gRPC server is bound to. */
+  readonly address: string;
+  readonly port: number;
+  /** Port of the Prometheus endpoint; undefined when METRICS_PORT is 0. */
+  readonly metricsPort: number | undefined;
+  readonly orm: MikroORM;
+  readonly source: MasterDataSource;
+  readonly store: RecordStore;
+  readonly sync: SyncRunner;
+  /**
+   * Resolves when the initial sync of never-synced entities has finished (at once when every
+   * entity had synced before). The server answers meanwhile, from whatever is mirrored.
+   */
+  waitForInitialSync(): Promise<InitialSyncReport>;
+  /** Stops serving, aborts running syncs, closes the source, database and Redis (if it opened it). */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startMasterDataService}. */
+export interface StartMasterDataOptions {
+  config: MasterDataConfig;
+  logger?: Logger;
+  /** Overrides the source chosen by MASTERDATA_SOURCE (tests pass a fixture they control). */
+  source?: MasterDataSource;
+  /** A Redis connection to use instead of opening one from REDIS_URL; the caller keeps ownership. */
+  redis?: Redis;
+}
+
+async function openSource(config: MasterDataConfig, logger: Logger): Promise<MasterDataSource> {
+  if (config.MASTERDATA_SOURCE === 'fixture') return createFixtureSource();
+  // Loaded only when configured, so fixture mode never loads the Oracle driver.
+  const { createOracleSource } = await import('./data/oracle/index.js');
+  return createOracleSource({
+    user: config.ORACLE_USER!,
+    password: config.ORACLE_PASSWORD!,
+    connectString: config.ORACLE_CONNECT_STRING!,
+    clientLibDir: config.ORACLE_CLIENT_LIB_DIR,
+    poolMax: config.ORACLE_POOL_MAX,
+    logger,
+  });
+}
+
+/** Entities the mirror has never synced successfully: a first start, or one interrupted before finishing. */
+async function neverSynced(orm: MikroORM): Promise<EntityDef[]> {
+  const rows = (await orm.em
+    .getConnection()
+    .execute('SELECT entity FROM md_sync_state WHERE last_success_at IS NOT NULL', [], 'all')) as Array<{ entity: string }>;
+  const synced = new Set(rows.map((row) => row.entity));
+  return catalogue.filter((entity) => !synced.has(entity.name));
+}
+
+/**
+ * Full runs of the given entities, `BOOTSTRAP_CONCURRENCY` at a time. Failures are part of the
+ * run history and the report; they never stop the service, whose schedules retry.
+ */
+async function initialSync(
+  sync: SyncRunner,
+  entities: readonly EntityDef[],
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<InitialSyncReport> {
+  const queue = [...entities];
+  let entitiesSynced = 0;
+  const entitiesFailed: string[] = [];
+  const entitiesSkipped: string[] = [];
+  const worker = async () => {
+    for (let entity = queue.shift(); entity && !signal.aborted; entity = queue.shift()) {
+      try {
+        const run = await sync.run(entity, { mode: 'full', trigger: 'bootstrap', triggeredBy: 'bootstrap', signal });
+        if (run.status === 'succeeded') entitiesSynced += 1;
+        else entitiesFailed.push(entity.name);
+      } catch (err) {
+        if (err instanceof DomainError && err.reason === 'SYNC_IN_PROGRESS') {
+          entitiesSkipped.push(entity.name);
+        } else {
+          logger.error({ err, entity: entity.name }, 'initial sync of an entity failed');
+          entitiesFailed.push(entity.name);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: BOOTSTRAP_CONCURRENCY }, worker));
+  const report = { entitiesSynced, entitiesFailed, entitiesSkipped };
+  if (entities.length > 0) logger.info(report, 'initial sync finished');
+  return report;
+}
+
+/**
+ * Composes and starts the service: migrations, cache and lock (Redis when configured, in-process
+ * otherwise), source, record store, sync runner and schedules, gRPC server (MasterDataService,
+ * SyncService, health, reflection) and the metrics endpoint. Resolves once the gRPC server
+ * listens; never-synced entities load in the background (see `waitForInitialSync`).
+ */
+export async function startMasterDataService(options: StartMasterDataOptions): Promise<MasterDataService> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger('master-data', { level: config.LOG_LEVEL });
+  setPageTokenSecret(config.PAGE_TOKEN_SECRET);
+  const metrics = createMetrics();
+  const closers: Array<{ name: string; close: () => Promise<unknown> }> = [];
+  const closeAll = async () => {
+    for (const { name, close } of closers.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        logger.error({ err, component: name }, 'error while stopping');
+      }
+    }
+    closers.length = 0;
+  };
+
+  try {
+    const orm = await initORM({ url: config.DATABASE_URL, entities: mirrorEntities, migrations, logger });
+    closers.push({ name: 'database', close: () => orm.close() });
+
+    let redis = options.redis;
+    if (!redis && config.REDIS_URL) {
+      const opened = createRedis(config.REDIS_URL, logger);
+      closers.push({ name: 'redis', close: () => opened.quit() });
+      redis = opened;
+    }
+    const cache = redis
+      ? createRedisCache(redis, { prefix: config.CACHE_PREFIX, logger, metrics })
+      : createMemoryCache({ maxEntries: MEMORY_CACHE_ENTRIES, prefix: config.CACHE_PREFIX });
+    const lock = redis ? createRedisLock(redis, { prefix: `${config.CACHE_PREFIX}lock:` }) : createMemoryLock();
+
+    const source = options.source ?? (await openSource(config, logger));
+    closers.push({ name: 'source', close: () => source.close() });
+
+    const store = createRecordStore({ orm, cache, source, logger, metrics });
+    const sync = createSyncRunner({
+      orm,
+      source,
+      store,
+      lock,
+      logger,
+      metrics,
+      batchSize: config.SYNC_BATCH_SIZE,
+      overlapSeconds: config.SYNC_OVERLAP_SECONDS,
+    });
+    closers.push({ name: 'sync runner', close: () => sync.close() });
+
+    const bootstrap = new AbortController();
+    const pending = await neverSynced(orm);
+    const initial = initialSync(sync, pending, bootstrap.signal, logger);
+    closers.push({
+      name: 'initial sync',
+      close: async () => {
+        bootstrap.abort();
+        await initial;
+      },
+    });
+
+    if (config.SYNC_SCHEDULES_ENABLED) {
+      const scheduler = createScheduler({ lock, logger, metrics });
+      registerSyncSchedules(scheduler, sync, catalogue, logger);
+      closers.push({ name: 'scheduler', close: () => scheduler.stop() });
+    }
+
+    let metricsPort: number | undefined;
+    if (config.METRICS_PORT !== 0) {
+      const metricsServer = await startMetricsServer(metrics, config.METRICS_PORT, config.GRPC_HOST);
+      closers.push({ name: 'metrics server', close: () => metricsServer.close() });
+      metricsPort = metricsServer.port;
+    }
+
+    const server = createGrpcServer({ name: 'master-data', logger, metrics, descriptorSet: protoDescriptorSet() });
+    server.add(
+      MasterDataServiceDefinition,
+      createMasterDataHandlers({ store, catalogue, entityState: (entity) => sync.entityState(entity) }),
+    );
+    server.add(SyncServiceDefinition, createSyncHandlers({ runner: sync, store, catalogue }));
+    const port = await server.listen(`${config.GRPC_HOST}:${config.GRPC_PORT}`);
+    // Stopped first (pushed last): no new calls while the rest shuts down.
+    closers.push({ name: 'grpc server', close: () => server.shutdown() });
+
+    const host = config.GRPC_HOST === '0.0.0.0' || config.GRPC_HOST === '::' ? '127.0.0.1' : config.GRPC_HOST;
+    return {
+      address: `${host}:${port}`,
+      port,
+      metricsPort,
+      orm,
+      source,
+      store,
+      sync,
+      waitForInitialSync: () => initial,
+      stop: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
