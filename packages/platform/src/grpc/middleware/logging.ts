@@ -1,0 +1,54 @@
+import { ServerError, Status, type CallContext, type ServerMiddlewareCall } from 'nice-grpc';
+import type { Logger } from '../../logger.js';
+import { continueTrace, formatTraceparent, TRACEPARENT_HEADER } from '../trace.js';
+
+/** Context added by {@link requestLoggingMiddleware}. */
+export interface LoggingContext {
+  /** Child logger bound to this call's method and trace id. */
+  logger: Logger;
+  traceId: string;
+  /** traceparent to send downstream (this call's span as parent). */
+  traceparent: string;
+}
+
+/** The status name a finished call reports, for logs and metrics. */
+export function statusName(err: unknown): string {
+  if (err instanceof ServerError) return Status[err.code] ?? 'UNKNOWN';
+  if (err instanceof Error && err.name === 'AbortError') return 'CANCELLED';
+  return 'UNKNOWN';
+}
+
+/** Statuses that point at this server (or its dependencies), not at the caller. */
+const serverFaults = new Set(['INTERNAL', 'UNKNOWN', 'UNAVAILABLE', 'DATA_LOSS', 'UNIMPLEMENTED']);
+
+/**
+ * Gives each call a child logger carrying method and W3C trace id and logs its outcome. Successful
+ * calls log at debug: at thousands of calls per second an info line per call costs more than the
+ * call. Client mistakes log at info, server faults at error.
+ */
+export function requestLoggingMiddleware(logger: Logger) {
+  return async function* requestLogging<Req, Res>(
+    call: ServerMiddlewareCall<Req, Res, LoggingContext>,
+    context: CallContext,
+  ) {
+    const trace = continueTrace(context.metadata.get(TRACEPARENT_HEADER));
+    const callLogger = logger.child({ method: call.method.path, traceId: trace.traceId });
+    const started = performance.now();
+    try {
+      const result = yield* call.next(call.request, {
+        ...context,
+        logger: callLogger,
+        traceId: trace.traceId,
+        traceparent: formatTraceparent(trace),
+      });
+      callLogger.debug({ code: 'OK', ms: Math.round(performance.now() - started) }, 'grpc call');
+      return result;
+    } catch (err) {
+      const code = statusName(err);
+      const fields = { code, ms: Math.round(performance.now() - started), peer: context.peer };
+      if (serverFaults.has(code)) callLogger.error({ ...fields, details: (err as ServerError).details }, 'grpc call failed');
+      else callLogger.info({ ...fields, details: (err as ServerError).details }, 'grpc call rejected');
+      throw err;
+    }
+  };
+}
