@@ -4,6 +4,7 @@
  *
  * `npm run compose -- --check` (CI): exits 1 when the committed file differs from a fresh
  * composition, and lists the client-breaking changes a fresh composition would make.
+ * `--supergraph <file>` compares with (or writes) another file than the committed one.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import {
@@ -16,6 +17,12 @@ import {
 
 function main(argv: string[]): number {
   const check = argv.includes('--check');
+  const fileArgument = argv.indexOf('--supergraph');
+  const target = fileArgument >= 0 ? argv[fileArgument + 1] : supergraphPath;
+  if (target === undefined) {
+    process.stderr.write('--supergraph needs a file path\n');
+    return 2;
+  }
   let composed: string;
   try {
     composed = composeSupergraph(loadSupergraphConfig());
@@ -23,7 +30,7 @@ function main(argv: string[]): number {
     process.stderr.write(`${error instanceof CompositionError ? error.message : String(error)}\n`);
     return 1;
   }
-  const committed = existsSync(supergraphPath) ? readFileSync(supergraphPath, 'utf8') : undefined;
+  const committed = existsSync(target) ? readFileSync(target, 'utf8') : undefined;
   const breaking = committed === undefined ? [] : breakingChanges(committed, composed);
   for (const change of breaking) process.stderr.write(`breaking change: ${change}\n`);
 
@@ -34,14 +41,14 @@ function main(argv: string[]): number {
     }
     process.stderr.write(
       committed === undefined
-        ? 'federation-gateway/supergraph.graphql is missing: run `npm run compose` and commit it\n'
-        : 'federation-gateway/supergraph.graphql is stale: run `npm run compose` and commit the result\n',
+        ? `${target} is missing: run \`npm run compose\` and commit it\n`
+        : `${target} is stale: run \`npm run compose\` and commit the result\n`,
     );
     return 1;
   }
-  if (committed !== composed) writeFileSync(supergraphPath, composed);
+  if (committed !== composed) writeFileSync(target, composed);
   process.stdout.write(
-    `${committed === composed ? 'unchanged' : 'wrote'} federation-gateway/supergraph.graphql` +
+    `${committed === composed ? 'unchanged' : 'wrote'} ${target}` +
       `${breaking.length > 0 ? ` (${breaking.length} breaking change(s), see above)` : ''}\n`,
   );
   return 0;

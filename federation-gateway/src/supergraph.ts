@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { Supergraph } from '@apollo/federation-internals';
-import { findBreakingChanges, parse } from 'graphql';
+import { printSchema, Supergraph } from '@apollo/federation-internals';
+import { buildSchema, findBreakingChanges, parse } from 'graphql';
 import { z } from 'zod';
 
 /** Where the committed supergraph and its composition config live. */
@@ -64,7 +64,9 @@ export function composeSupergraph(subgraphs: SubgraphEntry[]): string {
  * supergraph is not API, so both sides are reduced to their API schemas first.
  */
 export function breakingChanges(before: string, after: string): string[] {
-  const api = (sdl: string) => Supergraph.build(sdl).apiSchema().toGraphQLJSSchema();
+  // Through SDL text: federation-internals may load the CommonJS graphql build while this module
+  // has the ESM one, and graphql refuses to mix schema objects of two module instances.
+  const api = (sdl: string) => buildSchema(printSchema(Supergraph.build(sdl).apiSchema()));
   return findBreakingChanges(api(before), api(after)).map((change) => `${change.type}: ${change.description}`);
 }
 
