@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import { createLogger } from '@core/platform';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MasterDataStack, postGraphQL, startMasterDataStack } from '../../subgraphs/master-data/test/stack.js';
+import { createGateway, type Gateway, supergraphPath } from '../src/index.js';
+
+const supergraphSdl = readFileSync(supergraphPath, 'utf8');
+const logger = createLogger('gateway-test', { level: 'warn' });
+let stack: MasterDataStack;
+let gateway: Gateway;
+
+beforeAll(async () => {
+  stack = await startMasterDataStack('md_gateway');
+  gateway = await createGateway({
+    supergraphSdl,
+    subgraphUrls: { masterdata: stack.subgraph.url },
+    logger,
+    host: '127.0.0.1',
+    port: 0,
+  });
+}, 240_000);
+
+afterAll(async () => {
+  await gateway?.stop();
+  await stack?.stop();
+});
+
+const endpoint = (path: string) => gateway.url.replace(/\/graphql$/, path);
+
+describe('federation gateway over the master-data subgraph and service', () => {
+  it('answers the customer page query of the issue', async () => {
+    const result = await postGraphQL(gateway.url, `{ customers(first: 5) { edges { node { code name region { name } } } } }`);
+    expect(result.errors).toBeUndefined();
+
+    const { customers } = await stack.grpc.listCustomers({ pageSize: 5 });
+    const expected = [];
+    for (const customer of customers) {
+      const { branch } = await stack.grpc.getBranch({ id: customer.branchId });
+      const { region } = await stack.grpc.getRegion({ code: branch!.regionCode });
+      expected.push({ node: { code: customer.number, name: customer.name, region: { name: region!.name } } });
+    }
+    expect(result.data!.customers.edges).toEqual(expected);
+  });
+
+  it('pages with after: consecutive pages continue where the previous ended', async () => {
+    const page = `query Page($after: String) {
+      customers(first: 3, after: $after) { edges { cursor node { code } } pageInfo { hasNextPage endCursor } }
+    }`;
+    const first = await postGraphQL(gateway.url, page);
+    const { endCursor, hasNextPage } = first.data!.customers.pageInfo;
+    expect(hasNextPage).toBe(true);
+    expect(first.data!.customers.edges[2].cursor).toBe(endCursor);
+    const second = await postGraphQL(gateway.url, page, { after: endCursor });
+    const codes = [...first.data!.customers.edges, ...second.data!.customers.edges].map((e: any) => e.node.code);
+    const { customers } = await stack.grpc.listCustomers({ pageSize: 6 });
+    expect(codes).toEqual(customers.map((c) => c.number));
+  });
+
+  it('finds a customer by number', async () => {
+    const [customer] = (await stack.grpc.listCustomers({ pageSize: 1, pageToken: '' })).customers;
+    const result = await postGraphQL(gateway.url, `query($number: String) { customer(number: $number) { code number name branch { code } } }`, {
+      number: customer!.number,
+    });
+    expect(result.data!.customer).toEqual({
+      code: customer!.number,
+      number: customer!.number,
+      name: customer!.name,
+      branch: { code: customer!.branchCode },
+    });
+  });
+
+  it('costs the same number of gRPC calls for 100 customers with region as for 10', async () => {
+    const page = `query Page($first: Int!) { customers(first: $first) { edges { node { code region { name } } } } }`;
+    stack.resetCalls();
+    const ten = await postGraphQL(gateway.url, page, { first: 10 });
+    const callsForTen = stack.calls();
+    stack.resetCalls();
+    const hundred = await postGraphQL(gateway.url, page, { first: 100 });
+    const callsForHundred = stack.calls();
+    expect(ten.data!.customers.edges).toHaveLength(10);
+    expect(hundred.data!.customers.edges).toHaveLength(100);
+    expect(callsForTen).toEqual({ listCustomers: 1, batchGetBranches: 1, batchGetRegions: 1 });
+    expect(callsForHundred).toEqual(callsForTen);
+  });
+
+  it('keeps the subgraph error code: BAD_USER_INPUT for a bad page size and for an unknown entity', async () => {
+    const pageSize = await postGraphQL(gateway.url, `{ customers(first: 5000) { edges { node { code } } } }`);
+    expect(pageSize.errors).toHaveLength(1);
+    expect(pageSize.errors![0]!.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'PAGE_SIZE_OUT_OF_RANGE',
+      fieldViolations: [expect.objectContaining({ field: 'first' })],
+    });
+    const entity = await postGraphQL(gateway.url, `{ records(entity: "no-such-view", first: 5) { edges { node { key } } } }`);
+    expect(entity.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'UNKNOWN_ENTITY' });
+    expect(entity.errors![0]!.message).not.toMatch(/internal/i);
+  });
+
+  it('is live and ready while the subgraph answers, and not ready when a subgraph is down', async () => {
+    expect((await fetch(endpoint('/health/live'))).status).toBe(200);
+    expect((await fetch(endpoint('/health/ready'))).status).toBe(200);
+
+    const orphan = await createGateway({
+      supergraphSdl,
+      subgraphUrls: { masterdata: 'http://127.0.0.1:9/graphql' },
+      logger,
+      host: '127.0.0.1',
+      port: 0,
+      readinessTimeoutMs: 500,
+    });
+    try {
+      const orphanEndpoint = (path: string) => orphan.url.replace(/\/graphql$/, path);
+      expect((await fetch(orphanEndpoint('/health/live'))).status).toBe(200);
+      expect((await fetch(orphanEndpoint('/health/ready'))).status).toBe(503);
+      const unavailable = await postGraphQL(orphan.url, `{ region(code: "JBK") { name } }`);
+      expect(unavailable.errors).toBeDefined();
+    } finally {
+      await orphan.stop();
+    }
+  });
+
+  it('counts requests by operation name and outcome in /metrics', async () => {
+    await postGraphQL(gateway.url, `query RegionLookup { region(code: "JBK") { name } }`);
+    await postGraphQL(gateway.url, `query BrokenPage { customers(first: 0) { edges { node { code } } } }`);
+    const response = await fetch(endpoint('/metrics'));
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toMatch(/graphql_requests_total\{operation="RegionLookup",outcome="success"\} 1/);
+    expect(text).toMatch(/graphql_requests_total\{operation="BrokenPage",outcome="error"\} 1/);
+    expect(text).toMatch(/graphql_request_duration_seconds_count\{operation="RegionLookup",outcome="success"\} 1/);
+  });
+
+  it('rejects subgraph URL overrides for subgraphs the supergraph does not have', async () => {
+    await expect(
+      createGateway({ supergraphSdl, subgraphUrls: { vouchers: 'http://127.0.0.1:1/graphql' }, logger, port: 0, host: '127.0.0.1' }),
+    ).rejects.toThrow(/vouchers/);
+  });
+});
