@@ -1,0 +1,1 @@
+export { createOracleSource, type OracleSourceOptions } from './oracle-source.js';
