@@ -1,6 +1,7 @@
 import { MasterDataServiceDefinition, type MasterDataServiceClient } from '@core/contracts/masterdata/v1';
 import { type MasterDataService, loadMasterDataConfig, startMasterDataService } from '@core/master-data-service';
-import { createGrpcClient, createLogger } from '@core/platform';
+import { once } from 'node:events';
+import { createGrpcClient, createLogger, createRedis } from '@core/platform';
 import { createTestDatabase, redisUrl } from '@core/testing';
 import { createFixtureSource, SCALABLE_TABLES } from '../../../grpc-services/master-data/src/data/fixture/index.js';
 import { createMasterDataSubgraph, type MasterDataSubgraph } from '../src/index.js';
@@ -29,6 +30,11 @@ export async function startMasterDataStack(purpose: string): Promise<MasterDataS
     for (const step of stops.splice(0).reverse()) await step();
   };
   try {
+    // Connected before the service starts: its bootstrap sync takes Redis locks at once, and the
+    // platform client (no offline queue) fails commands sent before the connection is ready.
+    const redis = createRedis(redisUrl(), logger);
+    stops.push(async () => void redis.disconnect());
+    if (redis.status !== 'ready') await once(redis, 'ready');
     const config = loadMasterDataConfig({
       DATABASE_URL: database.url,
       REDIS_URL: redisUrl(),
@@ -44,6 +50,7 @@ export async function startMasterDataStack(purpose: string): Promise<MasterDataS
     const service = await startMasterDataService({
       config,
       logger,
+      redis,
       source: createFixtureSource({ scale: { ...scale, customer: FIXTURE_CUSTOMERS, 'price-list': 200 } }),
     });
     stops.push(() => service.stop());

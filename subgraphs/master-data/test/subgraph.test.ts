@@ -49,34 +49,47 @@ describe('master-data subgraph over the real service', () => {
     }
   });
 
-  it('resolves federation entity references in one BatchGet per entity type', async () => {
+  it('resolves federation entity references in one BatchGet per entity type and plan step', async () => {
     const { customers } = await stack.grpc.listCustomers({ pageSize: 40 });
-    const representations = [
+    const customerReferences = [
       ...customers.slice(0, 30).map((c) => ({ __typename: 'Customer', id: String(c.id) })),
       ...customers.slice(30).map((c) => ({ __typename: 'Customer', number: c.number })),
       { __typename: 'Customer', id: '987654321987' },
-      { __typename: 'Branch', code: 'JAT' },
-      { __typename: 'Region', code: 'JBK' },
     ];
-    const result = await query(
+    const withRegion = await query(
+      `query Entities($representations: [_Any!]!) {
+        _entities(representations: $representations) { ... on Customer { id number name region { code } } }
+      }`,
+      { representations: customerReferences },
+    );
+    expect(withRegion.errors).toBeUndefined();
+    const entities = withRegion.data!._entities as any[];
+    expect(entities).toHaveLength(customerReferences.length);
+    expect(entities.slice(0, 40).map((e) => e.number)).toEqual(customers.map((c) => c.number));
+    expect(entities.slice(0, 40).every((e) => typeof e.region.code === 'string')).toBe(true);
+    expect(entities[40]).toBeNull();
+    // Customers by id and by number share one call; each further level of the plan costs one call.
+    expect(withRegion.calls).toEqual({ batchGetCustomers: 1, batchGetBranches: 1, batchGetRegions: 1 });
+
+    const mixed = await query(
       `query Entities($representations: [_Any!]!) {
         _entities(representations: $representations) {
-          ... on Customer { id number name region { code } }
-          ... on Branch { code name }
-          ... on Region { code name }
+          ... on Branch { code } ... on Region { code name } ... on Province { code } ... on Employee { number }
         }
       }`,
-      { representations },
+      {
+        representations: [
+          { __typename: 'Branch', code: 'JAT' },
+          { __typename: 'Branch', code: 'SBY' },
+          { __typename: 'Branch', id: '999999999' },
+          { __typename: 'Region', code: 'JBK' },
+          { __typename: 'Region', code: 'JTM' },
+        ],
+      },
     );
-    expect(result.errors).toBeUndefined();
-    const entities = result.data!._entities as any[];
-    expect(entities).toHaveLength(representations.length);
-    expect(entities.slice(0, 40).map((e) => e.number)).toEqual(customers.map((c) => c.number));
-    expect(entities[40]).toBeNull();
-    expect(entities[41]).toMatchObject({ code: 'JAT' });
-    expect(entities[42]).toMatchObject({ code: 'JBK' });
-    // One call per entity type (customers by id and by number together), the region link included.
-    expect(result.calls).toEqual({ batchGetCustomers: 1, batchGetBranches: 1, batchGetRegions: 1 });
+    expect(mixed.errors).toBeUndefined();
+    expect(mixed.data!._entities).toEqual([{ code: 'JAT' }, { code: 'SBY' }, null, expect.objectContaining({ code: 'JBK' }), expect.objectContaining({ code: 'JTM' })]);
+    expect(mixed.calls).toEqual({ batchGetBranches: 1, batchGetRegions: 1 });
   });
 
   it('walks the administrative tree from kelurahan to provinsi with one call per level', async () => {
@@ -164,7 +177,12 @@ describe('master-data subgraph over the real service', () => {
     const bothKeys = await query(`{ customer(id: "1", number: "C1") { code } }`);
     expect(bothKeys.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'ONE_LOOKUP_KEY_REQUIRED' });
 
-    const badDate = await query(`{ customers(updatedSince: "yesterday") { edges { node { code } } } }`);
-    expect(badDate.errors![0]!.extensions!.code).toMatch(/BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED/);
+    const badLiteral = await query(`{ customers(updatedSince: "yesterday") { edges { node { code } } } }`);
+    expect(badLiteral.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const badVariable = await query(`query($since: DateTime) { customers(updatedSince: $since) { edges { node { code } } } }`, {
+      since: '2026-13-45',
+    });
+    expect(badVariable.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    expect(badLiteral.calls).toEqual({});
   });
 });
