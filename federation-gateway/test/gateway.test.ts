@@ -69,6 +69,18 @@ describe('federation gateway over the master-data subgraph and service', () => {
     });
   });
 
+  it('carries the client trace context through subgraph and gRPC to the service', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    // A rejected call is logged by the service at info level with the trace id it received.
+    const result = await postGraphQL(gateway.url, `{ customers(first: 2, after: "tampered-token") { edges { node { code } } } }`, undefined, {
+      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+      authorization: 'Bearer test-token',
+    });
+    expect(result.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    const logged = stack.serviceLogs().filter((line) => line.traceId === traceId);
+    expect(logged).toContainEqual(expect.objectContaining({ method: '/core.masterdata.v1.MasterDataService/ListCustomers' }));
+  });
+
   it('costs the same number of gRPC calls for 100 customers with region as for 10', async () => {
     const page = `query Page($first: Int!) { customers(first: $first) { edges { node { code region { name } } } } }`;
     stack.resetCalls();

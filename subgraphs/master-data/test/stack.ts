@@ -17,6 +17,8 @@ export interface MasterDataStack {
   readonly grpc: MasterDataServiceClient;
   /** gRPC calls the subgraph made since the last {@link MasterDataStack.resetCalls}, by method. */
   calls(): Record<string, number>;
+  /** JSON log lines of the master-data service (info and above), for propagation checks. */
+  serviceLogs(): Record<string, unknown>[];
   resetCalls(): void;
   stop(): Promise<void>;
 }
@@ -24,6 +26,11 @@ export interface MasterDataStack {
 /** Starts the stack on fresh storage: a new PostgreSQL database and its own Redis key prefix. */
 export async function startMasterDataStack(purpose: string): Promise<MasterDataStack> {
   const logger = createLogger(purpose, { level: 'warn' });
+  const serviceLogLines: string[] = [];
+  const serviceLogger = createLogger(`${purpose}-service`, {
+    level: 'info',
+    destination: { write: (line: string) => void serviceLogLines.push(line) },
+  });
   const database = await createTestDatabase(purpose);
   const stops: (() => Promise<void>)[] = [() => database.drop()];
   const stop = async () => {
@@ -49,7 +56,7 @@ export async function startMasterDataStack(purpose: string): Promise<MasterDataS
     const scale = Object.fromEntries(Object.keys(SCALABLE_TABLES).map((table) => [table, 0]));
     const service = await startMasterDataService({
       config,
-      logger,
+      logger: serviceLogger,
       redis,
       source: createFixtureSource({ scale: { ...scale, customer: FIXTURE_CUSTOMERS, 'price-list': 200 } }),
     });
@@ -73,6 +80,7 @@ export async function startMasterDataStack(purpose: string): Promise<MasterDataS
       subgraph,
       grpc: grpc.client as MasterDataServiceClient,
       calls: () => Object.fromEntries(counts),
+      serviceLogs: () => serviceLogLines.map((line) => JSON.parse(line) as Record<string, unknown>),
       resetCalls: () => counts.clear(),
       stop,
     };
