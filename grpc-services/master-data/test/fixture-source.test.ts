@@ -133,7 +133,7 @@ describe('fixture source', () => {
       expect(kelurahan?.KELURAHAN_NAME).toBe(row.KELURAHAN);
       // The geotree is as new as its newest level.
       const levels = [provinces.get(row.PROVINSI_CODE ?? null), cities.get(row.KOTAMADYA_CODE ?? null), districts.get(row.KECAMATAN_CODE ?? null), kelurahan];
-      const newest = Math.max(...levels.map((level) => (level?.LAST_UPDATE_DATE as Date).getTime()));
+      const newest = Math.max(...levels.map((level) => (level?.LAST_UPDATE_DATE instanceof Date ? level.LAST_UPDATE_DATE.getTime() : Number.NaN)));
       expect((row.LAST_UPDATE_DATE as Date).getTime()).toBe(newest);
     }
 
