@@ -39,3 +39,23 @@ export function createRedis(url: string, logger: Logger): Redis {
   });
   return redis;
 }
+
+/**
+ * Waits until the client is connected, up to `timeoutMs`. Commands fail fast while disconnected,
+ * so a service may await this at start to avoid a burst of cache misses; false means "start
+ * anyway, Redis is still reconnecting in the background".
+ */
+export function redisReady(redis: Redis, timeoutMs = 5_000): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    redis.once('ready', onReady);
+  });
+}
