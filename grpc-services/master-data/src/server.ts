@@ -33,6 +33,8 @@ import { migrations } from './migrations/index.js';
 
 /** Entities loaded at once by the initial sync: enough to overlap source and mirror, gentle on Oracle. */
 const BOOTSTRAP_CONCURRENCY = 2;
+/** How long a start waits for Redis before going on without it. */
+const REDIS_READY_TIMEOUT_MS = 5000;
 /** In-process cache size when no Redis is configured (records are a few hundred bytes each). */
 const MEMORY_CACHE_ENTRIES = 100_000;
 
@@ -88,6 +90,23 @@ async function openSource(config: MasterDataConfig, logger: Logger): Promise<Mas
     poolMax: config.ORACLE_POOL_MAX,
     logger,
   });
+}
+
+/**
+ * Waits (bounded) until Redis accepts commands. The client never queues commands while offline, so
+ * a bootstrap sync started before the connection is up would find its lock "unreachable". When
+ * Redis stays down the service starts anyway: reads degrade to the mirror and schedules retry syncs.
+ */
+async function redisReady(redis: Redis, timeoutMs: number, logger: Logger): Promise<void> {
+  if (redis.status === 'ready') return;
+  let timer: NodeJS.Timeout | undefined;
+  const ready = new Promise<boolean>((resolve) => {
+    redis.once('ready', () => resolve(true));
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const connected = await ready;
+  clearTimeout(timer);
+  if (!connected) logger.warn({ timeoutMs }, 'Redis is not reachable yet; starting with cache and locks unavailable');
 }
 
 /** Entities the mirror has never synced successfully: a first start, or one interrupted before finishing. */
@@ -168,6 +187,7 @@ export async function startMasterDataService(options: StartMasterDataOptions): P
       closers.push({ name: 'redis', close: () => opened.quit() });
       redis = opened;
     }
+    if (redis) await redisReady(redis, REDIS_READY_TIMEOUT_MS, logger);
     const cache = redis
       ? createRedisCache(redis, { prefix: config.CACHE_PREFIX, logger, metrics })
       : createMemoryCache({ maxEntries: MEMORY_CACHE_ENTRIES, prefix: config.CACHE_PREFIX });

@@ -1,0 +1,112 @@
+import { MasterDataServiceDefinition, SyncServiceDefinition } from '@core/contracts/masterdata/v1';
+import { createGrpcClient, fromGrpcError, type DomainError } from '@core/platform';
+import { createTestDatabase, redisUrl, testLogger, uniquePrefix, type TestDatabase } from '@core/testing';
+import { expect } from 'vitest';
+import { loadMasterDataConfig } from '../src/config.js';
+import { createFixtureSource, type FixtureSource, type FixtureSourceOptions } from '../src/data/fixture/index.js';
+import { startMasterDataService, type MasterDataService } from '../src/server.js';
+
+/** A master-data service on 127.0.0.1:0 with its own database, cache prefix and fixture, plus clients. */
+export interface TestService {
+  readonly service: MasterDataService;
+  readonly source: FixtureSource;
+  readonly database: TestDatabase;
+  /** Prefix of every Redis key this service writes. */
+  readonly cachePrefix: string;
+  readonly masterData: ReturnType<typeof createGrpcClient<typeof MasterDataServiceDefinition>>['client'];
+  readonly sync: ReturnType<typeof createGrpcClient<typeof SyncServiceDefinition>>['client'];
+  /** Runs SQL on the service's mirror (for assertions and to stage mirror states). */
+  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  stop(): Promise<void>;
+}
+
+export interface TestServiceOptions {
+  readonly label: string;
+  /** REDIS_URL; defaults to the machine's Redis. `null` runs with the in-process cache. */
+  readonly redis?: string | null;
+  readonly fixture?: FixtureSourceOptions;
+  /** Extra environment for loadMasterDataConfig. */
+  readonly env?: Record<string, string>;
+}
+
+/**
+ * Starts the service like production does (config from an environment, migrations, bootstrap
+ * sync), on real PostgreSQL and Redis, with schedules off so only the test moves data.
+ */
+export async function startTestService(options: TestServiceOptions): Promise<TestService> {
+  const database = await createTestDatabase(`md_${options.label}`);
+  const cachePrefix = uniquePrefix(`md-${options.label}`);
+  const source = createFixtureSource(options.fixture);
+  const redis = options.redis === undefined ? redisUrl() : options.redis;
+  const config = loadMasterDataConfig({
+    DATABASE_URL: database.url,
+    ...(redis ? { REDIS_URL: redis } : {}),
+    CACHE_PREFIX: cachePrefix,
+    GRPC_HOST: '127.0.0.1',
+    GRPC_PORT: '0',
+    METRICS_PORT: '0',
+    SYNC_SCHEDULES_ENABLED: 'false',
+    ...options.env,
+  });
+  let service: MasterDataService;
+  try {
+    service = await startMasterDataService({ config, logger: testLogger('master-data'), source });
+  } catch (err) {
+    await database.drop();
+    throw err;
+  }
+  const masterData = createGrpcClient(MasterDataServiceDefinition, service.address, { retries: 0, deadlineMs: 20_000 });
+  const sync = createGrpcClient(SyncServiceDefinition, service.address, { retries: 0, deadlineMs: 20_000 });
+  return {
+    service,
+    source,
+    database,
+    cachePrefix,
+    masterData: masterData.client,
+    sync: sync.client,
+    sql: async <T>(text: string, params: unknown[] = []) =>
+      (await service.orm.em.getConnection().execute(text, params, 'all')) as T[],
+    async stop() {
+      masterData.close();
+      sync.close();
+      try {
+        await service.stop();
+      } finally {
+        await database.drop();
+      }
+    },
+  };
+}
+
+/** The domain error a call failed with (asserting it did fail, with a gRPC status, not INTERNAL). */
+export async function domainErrorOf(call: Promise<unknown>): Promise<DomainError> {
+  let caught: unknown;
+  try {
+    await call;
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught, 'the call should have failed').toBeDefined();
+  const domainError = fromGrpcError(caught);
+  expect(domainError, `expected a domain error, got ${String(caught)}`).toBeDefined();
+  return domainError!;
+}
+
+/** Every page of a list call, following next_page_token; fails if a page repeats a token. */
+export async function allPages<T>(
+  fetch: (pageToken: string) => Promise<{ items: T[]; nextPageToken: string }>,
+): Promise<{ items: T[]; pages: number }> {
+  const items: T[] = [];
+  const tokens = new Set<string>();
+  let token = '';
+  let pages = 0;
+  do {
+    const page = await fetch(token);
+    items.push(...page.items);
+    pages += 1;
+    token = page.nextPageToken;
+    expect(tokens.has(token), 'a page token repeated').toBe(false);
+    if (token) tokens.add(token);
+  } while (token);
+  return { items, pages };
+}

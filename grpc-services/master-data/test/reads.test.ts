@@ -1,0 +1,285 @@
+import { Redis } from '@core/platform';
+import { redisUrl } from '@core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SourceRow } from '../src/data/source.js';
+import { catalogue, requireEntity } from '../src/domain/catalogue.js';
+import { allPages, domainErrorOf, startTestService, type TestService } from './helpers.js';
+
+/** Small volume tables keep the bootstrap sync of all entities quick; shapes stay the fixture's. */
+export const SMALL_FIXTURE = {
+  scale: {
+    customer: 420,
+    'ar-customer-sd': 20,
+    'price-list': 260,
+    'ar-outstanding': 40,
+    'mtl-trx-list': 40,
+    'summary-fppr': 20,
+    'sales-order-stock': 20,
+    'open-sales-order': 20,
+    'purchase-order': 20,
+    'po-line': 20,
+    'do-validation': 20,
+    'surat-jalan-so': 20,
+  },
+};
+
+let t: TestService;
+let redis: Redis;
+const customers: SourceRow[] = [];
+
+async function sourceRows(entityName: string): Promise<SourceRow[]> {
+  const rows: SourceRow[] = [];
+  for await (const batch of t.source.read(requireEntity(entityName), { batchSize: 500 })) rows.push(...batch);
+  return rows;
+}
+
+async function cacheKeys(pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${t.cachePrefix}${pattern}`, 'COUNT', 1000);
+    keys.push(...found);
+    cursor = next;
+  } while (cursor !== '0');
+  return keys;
+}
+
+const idsOf = (rows: readonly SourceRow[]) => rows.map((row) => Number(row.CUST_ACCOUNT_ID)).sort((a, b) => a - b);
+const sorted = (ids: number[]) => [...ids].sort((a, b) => a - b);
+
+beforeAll(async () => {
+  t = await startTestService({ label: 'reads', fixture: SMALL_FIXTURE });
+  redis = new Redis(redisUrl());
+  const report = await t.service.waitForInitialSync();
+  expect(report.entitiesFailed).toEqual([]);
+  expect(report.entitiesSynced).toBe(catalogue.length);
+  customers.push(...(await sourceRows('customer')));
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  await t?.stop();
+});
+
+describe('typed reads', () => {
+  it('gets a customer by id and by number, with money in whole rupiah and names as in Oracle', async () => {
+    const row = customers[7]!;
+    const { customer } = await t.masterData.getCustomer({ id: Number(row.CUST_ACCOUNT_ID) });
+    expect(customer).toMatchObject({
+      id: Number(row.CUST_ACCOUNT_ID),
+      number: row.CUSTOMER_NUMBER,
+      name: row.CUSTOMER_NAME,
+      branchCode: row.ORGANIZATION_CODE,
+    });
+    if (row.OVERALL_CREDIT_LIMIT !== null) {
+      expect(customer?.creditLimit?.rupiah).toBe(Math.round(Number(row.OVERALL_CREDIT_LIMIT)));
+    }
+    const byNumber = await t.masterData.getCustomer({ number: String(row.CUSTOMER_NUMBER) });
+    expect(byNumber.customer).toEqual(customer);
+  });
+
+  it('serves every typed entity: the first listed item is what Get returns for its key', async () => {
+    const region = (await t.masterData.listRegions({ pageSize: 1 })).regions[0]!;
+    expect((await t.masterData.getRegion({ code: region.code })).region).toEqual(region);
+
+    const branch = (await t.masterData.listBranches({ pageSize: 1 })).branches[0]!;
+    expect((await t.masterData.getBranch({ id: branch.id })).branch).toEqual(branch);
+    expect((await t.masterData.getBranch({ code: branch.code })).branch).toEqual(branch);
+    expect(branch.startDate?.year).toBeGreaterThan(1990);
+
+    const employee = (await t.masterData.listEmployees({ pageSize: 1 })).employees[0]!;
+    expect((await t.masterData.getEmployee({ number: employee.number })).employee).toEqual(employee);
+
+    const warehouse = (await t.masterData.listWarehouses({ pageSize: 1 })).warehouses[0]!;
+    const warehouseKey = {
+      organizationId: warehouse.organizationId,
+      subinventoryCode: warehouse.subinventoryCode,
+      locatorId: warehouse.locatorId,
+    };
+    expect((await t.masterData.getWarehouse({ key: warehouseKey })).warehouse).toEqual(warehouse);
+
+    const item = (await t.masterData.listSalesItems({ pageSize: 1 })).salesItems[0]!;
+    const itemKey = { itemId: item.itemId, organizationId: item.organizationId };
+    expect((await t.masterData.getSalesItem({ key: itemKey })).salesItem).toEqual(item);
+
+    const salesman = (await t.masterData.listSalesmen({ pageSize: 1 })).salesmen[0]!;
+    expect((await t.masterData.getSalesman({ number: salesman.number })).salesman).toEqual(salesman);
+
+    const province = (await t.masterData.listProvinces({ pageSize: 1 })).provinces[0]!;
+    expect((await t.masterData.getProvince({ code: province.code })).province).toEqual(province);
+
+    const city = (await t.masterData.listCities({ pageSize: 1, provinceCode: province.code })).cities[0]!;
+    expect(city.provinceCode).toBe(province.code);
+    expect((await t.masterData.getCity({ code: city.code })).city).toEqual(city);
+
+    const district = (await t.masterData.listDistricts({ pageSize: 1, cityCode: city.code })).districts[0]!;
+    expect((await t.masterData.getDistrict({ code: district.code })).district).toEqual(district);
+
+    const subDistrict = (await t.masterData.listSubDistricts({ pageSize: 1, districtCode: district.code })).subDistricts[0]!;
+    expect((await t.masterData.getSubDistrict({ code: subDistrict.code })).subDistrict).toEqual(subDistrict);
+
+    const line = (await t.masterData.listPriceListLines({ pageSize: 1 })).priceListLines[0]!;
+    const lineKey = { priceListId: line.priceListId, lineId: line.lineId };
+    expect((await t.masterData.getPriceListLine({ key: lineKey })).priceListLine).toEqual(line);
+    expect(Number.isInteger(line.listPrice?.rupiah)).toBe(true);
+  });
+
+  it('pages through every customer exactly once', async () => {
+    const { items, pages } = await allPages(async (pageToken) => {
+      const page = await t.masterData.listCustomers({ pageSize: 37, pageToken });
+      return { items: page.customers, nextPageToken: page.nextPageToken };
+    });
+    expect(pages).toBe(Math.ceil(customers.length / 37));
+    expect(sorted(items.map((c) => c.id))).toEqual(idsOf(customers));
+  });
+
+  it('filters typed lists by their filter fields', async () => {
+    const branchCode = String(customers[0]!.ORGANIZATION_CODE);
+    const { items } = await allPages(async (pageToken) => {
+      const page = await t.masterData.listCustomers({ pageSize: 50, pageToken, branchCode });
+      return { items: page.customers, nextPageToken: page.nextPageToken };
+    });
+    const expected = customers.filter((row) => row.ORGANIZATION_CODE === branchCode);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(sorted(items.map((c) => c.id))).toEqual(idsOf(expected));
+
+    const salesmen = await t.masterData.listEmployees({ pageSize: 1000, salesmenOnly: true });
+    const employees = await sourceRows('employee');
+    expect(salesmen.employees.length).toBe(employees.filter((row) => row.FLAG_SALESMAN === 'Y').length);
+    expect(salesmen.employees.every((e) => e.salesman)).toBe(true);
+  });
+
+  it('batch gets by ids and numbers, omitting keys that do not exist', async () => {
+    const [a, b, c] = customers;
+    const { customers: found } = await t.masterData.batchGetCustomers({
+      ids: [Number(a!.CUST_ACCOUNT_ID), Number(b!.CUST_ACCOUNT_ID), 987_654_321],
+      numbers: [String(c!.CUSTOMER_NUMBER), String(a!.CUSTOMER_NUMBER), 'NO-SUCH-NUMBER'],
+    });
+    expect(sorted(found.map((x) => x.id))).toEqual(idsOf([a!, b!, c!]));
+  });
+});
+
+describe('generic records', () => {
+  it('lists the catalogue with freshness', async () => {
+    const { entities } = await t.masterData.listEntities({});
+    expect(entities.map((e) => e.name)).toEqual(catalogue.map((e) => e.name).sort((x, y) => x.localeCompare(y)));
+    const customer = entities.find((e) => e.name === 'customer')!;
+    expect(customer.state?.rowCount).toBe(customers.length);
+    expect(customer.columns.find((c) => c.name === 'CUST_ACCOUNT_ID')?.key).toBe(true);
+  });
+
+  it('gets, batch gets and pages a composite-key entity', async () => {
+    const lines = await sourceRows('price-list');
+    const first = lines[0]!;
+    const key = [String(first.PRICE_LIST_ID), String(first.PRICE_LIST_LINE_ID)];
+    const { record } = await t.masterData.getRecord({ entity: 'price-list', key });
+    expect(record?.key).toEqual(key);
+    expect(record?.fields?.ITEM_CODE).toBe(first.ITEM_CODE);
+    expect(record?.syncTime).toBeInstanceOf(Date);
+
+    const batch = await t.masterData.batchGetRecords({
+      entity: 'price-list',
+      keys: [{ values: key }, { values: ['0', '0'] }, { values: key }],
+    });
+    expect(batch.records.map((r) => r.key)).toEqual([key]);
+
+    const { items } = await allPages(async (pageToken) => {
+      const page = await t.masterData.listRecords({ entity: 'price-list', pageSize: 101, pageToken });
+      return { items: page.records, nextPageToken: page.nextPageToken };
+    });
+    const listed = items.map((r) => r.key.join('/'));
+    expect(new Set(listed).size).toBe(listed.length);
+    expect(listed.length).toBe(lines.length);
+  });
+
+  it('lists rows changed since a time, in updated-at order, across pages', async () => {
+    const times = customers.map((row) => (row.LAST_UPDATE_DATE as Date).getTime()).sort((a, b) => a - b);
+    const since = new Date(times[Math.floor(times.length / 2)]!);
+    const { items } = await allPages(async (pageToken) => {
+      const page = await t.masterData.listRecords({ entity: 'customer', pageSize: 23, pageToken, updatedSince: since });
+      return { items: page.records, nextPageToken: page.nextPageToken };
+    });
+    const expected = customers.filter((row) => (row.LAST_UPDATE_DATE as Date).getTime() >= since.getTime());
+    expect(sorted(items.map((r) => Number(r.key[0])))).toEqual(idsOf(expected));
+    const updateTimes = items.map((r) => r.updateTime!.getTime());
+    expect(updateTimes).toEqual([...updateTimes].sort((a, b) => a - b));
+    expect(updateTimes[0]).toBeGreaterThanOrEqual(since.getTime());
+  });
+
+  it('searches names and codes case-insensitively', async () => {
+    const word = String(customers[3]!.CUSTOMER_NAME).split(' ').at(-1)!.toLowerCase();
+    const { items } = await allPages(async (pageToken) => {
+      const page = await t.masterData.listCustomers({ pageSize: 100, pageToken, query: `  ${word} ` });
+      return { items: page.customers, nextPageToken: page.nextPageToken };
+    });
+    const expected = customers.filter((row) =>
+      `${row.CUSTOMER_NAME} ${row.CUSTOMER_NUMBER}`.toUpperCase().includes(word.toUpperCase()),
+    );
+    expect(expected.length).toBeGreaterThan(0);
+    expect(sorted(items.map((c) => c.id))).toEqual(idsOf(expected));
+  });
+
+  it('applies equality filters on filterable columns together with search', async () => {
+    const { CHANNEL: channel, STATUS: status } = customers[5]!;
+    const page = await t.masterData.listRecords({
+      entity: 'customer',
+      pageSize: 1000,
+      filters: { CHANNEL: String(channel), STATUS: String(status) },
+    });
+    const expected = customers.filter((row) => row.CHANNEL === channel && row.STATUS === status);
+    expect(sorted(page.records.map((r) => Number(r.key[0])))).toEqual(idsOf(expected));
+    expect(page.nextPageToken).toBe('');
+  });
+});
+
+describe('mirror misses and the hot cache', () => {
+  it('reads a row created in the source after the last sync through to the source once', async () => {
+    const template = customers[0]!;
+    const id = 990_000_001;
+    t.source.insert('customer', { ...template, CUST_ACCOUNT_ID: id, CUSTOMER_NUMBER: 'LATE-0001', CUSTOMER_NAME: 'Toko Baru Sekali' });
+    const before = await t.sql(`SELECT count(*)::int AS n FROM md_record WHERE entity = 'customer' AND record_key = ?`, [String(id)]);
+    expect(before[0]).toEqual({ n: 0 });
+
+    const { customer } = await t.masterData.getCustomer({ id });
+    expect(customer).toMatchObject({ id, number: 'LATE-0001', name: 'Toko Baru Sekali' });
+
+    const mirrored = await t.sql<{ search_text: string }>(
+      `SELECT search_text FROM md_record WHERE entity = 'customer' AND record_key = ?`,
+      [String(id)],
+    );
+    expect(mirrored).toEqual([{ search_text: 'TOKO BARU SEKALI LATE-0001' }]);
+    const search = await t.masterData.listCustomers({ query: 'baru sekali' });
+    expect(search.customers.map((c) => c.id)).toEqual([id]);
+  });
+
+  it('remembers absent keys for a short while, until the key is invalidated', async () => {
+    const id = 990_000_002;
+    expect((await domainErrorOf(t.masterData.getCustomer({ id }))).code).toBe('NOT_FOUND');
+    const negative = await cacheKeys(`md:customer:g*:${id}`);
+    expect(negative).toHaveLength(1);
+    expect(await redis.get(negative[0]!)).toBe('-');
+
+    t.source.insert('customer', { ...customers[1]!, CUST_ACCOUNT_ID: id, CUSTOMER_NUMBER: 'LATE-0002' });
+    // Still remembered as absent: a burst of lookups for a missing key does not reach Oracle.
+    expect((await domainErrorOf(t.masterData.getCustomer({ id }))).code).toBe('NOT_FOUND');
+
+    await t.service.store.invalidate(requireEntity('customer'), [String(id)]);
+    expect((await t.masterData.getCustomer({ id })).customer?.number).toBe('LATE-0002');
+  });
+
+  it('serves repeated reads from the cache and drops entries on invalidation', async () => {
+    const region = (await t.masterData.listRegions({ pageSize: 1 })).regions[0]!;
+    await t.masterData.getRegion({ code: region.code });
+    expect(await cacheKeys(`md:region:g*:${region.code}`)).toHaveLength(1);
+
+    await t.sql(`UPDATE md_record SET data = jsonb_set(data, '{REGION_NAME}', '"RENAMED IN MIRROR"') WHERE entity = 'region' AND record_key = ?`, [
+      region.code,
+    ]);
+    expect((await t.masterData.getRegion({ code: region.code })).region?.name).toBe(region.name);
+
+    await t.service.store.invalidateAll(requireEntity('region'));
+    expect((await t.masterData.getRegion({ code: region.code })).region?.name).toBe('RENAMED IN MIRROR');
+    // The new generation holds the fresh entry; the old one just expires.
+    expect(await cacheKeys(`md:region:g*:${region.code}`)).toHaveLength(2);
+  });
+});
