@@ -6,6 +6,24 @@ import { loadMasterDataConfig } from '../src/config.js';
 import { createFixtureSource, type FixtureSource, type FixtureSourceOptions } from '../src/data/fixture/index.js';
 import { startMasterDataService, type MasterDataService } from '../src/server.js';
 
+/** Small volume tables keep the bootstrap sync of all entities quick; shapes stay the fixture's. */
+export const SMALL_FIXTURE = {
+  scale: {
+    customer: 420,
+    'ar-customer-sd': 20,
+    'price-list': 260,
+    'ar-outstanding': 40,
+    'mtl-trx-list': 40,
+    'summary-fppr': 20,
+    'sales-order-stock': 20,
+    'open-sales-order': 20,
+    'purchase-order': 20,
+    'po-line': 20,
+    'do-validation': 20,
+    'surat-jalan-so': 20,
+  },
+};
+
 /** A master-data service on 127.0.0.1:0 with its own database, cache prefix and fixture, plus clients. */
 export interface TestService {
   readonly service: MasterDataService;

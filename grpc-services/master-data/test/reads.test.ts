@@ -3,25 +3,7 @@ import { redisUrl } from '@core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceRow } from '../src/data/source.js';
 import { catalogue, requireEntity } from '../src/domain/catalogue.js';
-import { allPages, domainErrorOf, startTestService, type TestService } from './helpers.js';
-
-/** Small volume tables keep the bootstrap sync of all entities quick; shapes stay the fixture's. */
-export const SMALL_FIXTURE = {
-  scale: {
-    customer: 420,
-    'ar-customer-sd': 20,
-    'price-list': 260,
-    'ar-outstanding': 40,
-    'mtl-trx-list': 40,
-    'summary-fppr': 20,
-    'sales-order-stock': 20,
-    'open-sales-order': 20,
-    'purchase-order': 20,
-    'po-line': 20,
-    'do-validation': 20,
-    'surat-jalan-so': 20,
-  },
-};
+import { allPages, domainErrorOf, SMALL_FIXTURE, startTestService, type TestService } from './helpers.js';
 
 let t: TestService;
 let redis: Redis;
