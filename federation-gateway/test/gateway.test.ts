@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createLogger } from '@core/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MasterDataStack, postGraphQL, startMasterDataStack } from '../../subgraphs/master-data/test/stack.js';
+import { type Data, type MasterDataStack, postGraphQL, startMasterDataStack } from '../../subgraphs/master-data/test/stack.js';
 import { createGateway, type Gateway, supergraphPath } from '../src/index.js';
 
 const supergraphSdl = readFileSync(supergraphPath, 'utf8');
@@ -51,7 +51,7 @@ describe('federation gateway over the master-data subgraph and service', () => {
     expect(hasNextPage).toBe(true);
     expect(first.data!.customers.edges[2].cursor).toBe(endCursor);
     const second = await postGraphQL(gateway.url, page, { after: endCursor });
-    const codes = [...first.data!.customers.edges, ...second.data!.customers.edges].map((e: any) => e.node.code);
+    const codes = [...first.data!.customers.edges, ...second.data!.customers.edges].map((e: Data) => e.node.code);
     const { customers } = await stack.grpc.listCustomers({ pageSize: 6 });
     expect(codes).toEqual(customers.map((c) => c.number));
   });

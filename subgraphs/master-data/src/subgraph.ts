@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { type Logger, type Metrics, startHttpServer } from '@core/platform';
 import { parse } from 'graphql';
@@ -68,6 +69,8 @@ export async function createMasterDataSubgraph(options: MasterDataSubgraphOption
     formatError: formatMasterDataError(logger),
     includeStacktraceInErrorResponses: false,
     logger,
+    // Inline traces would expose resolver timings to any caller that asks; usage reporting is not used.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
   });
   await server.start();
 

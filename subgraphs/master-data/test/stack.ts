@@ -90,14 +90,18 @@ export async function startMasterDataStack(purpose: string): Promise<MasterDataS
   }
 }
 
+/** GraphQL response data as the tests walk it; its shape is what the assertions check. */
+// biome-ignore lint/suspicious/noExplicitAny: response shapes are asserted field by field, not typed
+export type Data = any;
+
 /** A GraphQL response as the tests read it. */
-export interface GraphQLResponse<T = Record<string, any>> {
+export interface GraphQLResponse<T = Record<string, Data>> {
   data?: T | null;
-  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, Data> }[];
 }
 
 /** POSTs one operation to a GraphQL endpoint. */
-export async function postGraphQL<T = Record<string, any>>(
+export async function postGraphQL<T = Record<string, Data>>(
   url: string,
   query: string,
   variables?: Record<string, unknown>,

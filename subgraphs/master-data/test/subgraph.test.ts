@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_CUSTOMERS, type MasterDataStack, postGraphQL, startMasterDataStack } from './stack.js';
+import { type Data, FIXTURE_CUSTOMERS, type MasterDataStack, postGraphQL, startMasterDataStack } from './stack.js';
 
 let stack: MasterDataStack;
 
@@ -11,7 +11,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function query<T = Record<string, any>>(text: string, variables?: Record<string, unknown>) {
+async function query<T = Record<string, Data>>(text: string, variables?: Record<string, unknown>) {
   stack.resetCalls();
   const result = await postGraphQL<T>(stack.subgraph.url, text, variables);
   return { ...result, calls: stack.calls() };
@@ -37,8 +37,8 @@ describe('master-data subgraph over the real service', () => {
     const branches = (await stack.grpc.batchGetBranches({ ids: [...new Set(customers.map((c) => c.branchId))] })).branches;
     const regionCodes = [...new Set(branches.map((b) => b.regionCode))];
     const regions = (await stack.grpc.batchGetRegions({ codes: regionCodes })).regions;
-    const nodes = large.data!.customers.edges.map((e: any) => e.node);
-    expect(nodes.map((n: any) => n.number)).toEqual(customers.map((c) => c.number));
+    const nodes = large.data!.customers.edges.map((e: Data) => e.node);
+    expect(nodes.map((n: Data) => n.number)).toEqual(customers.map((c) => c.number));
     for (const [index, node] of nodes.entries()) {
       const customer = customers[index]!;
       const branch = branches.find((b) => b.id === customer.branchId)!;
@@ -63,7 +63,7 @@ describe('master-data subgraph over the real service', () => {
       { representations: customerReferences },
     );
     expect(withRegion.errors).toBeUndefined();
-    const entities = withRegion.data!._entities as any[];
+    const entities = withRegion.data!._entities as Data[];
     expect(entities).toHaveLength(customerReferences.length);
     expect(entities.slice(0, 40).map((e) => e.number)).toEqual(customers.map((c) => c.number));
     expect(entities.slice(0, 40).every((e) => typeof e.region.code === 'string')).toBe(true);
@@ -97,7 +97,7 @@ describe('master-data subgraph over the real service', () => {
       subDistricts(first: 50) { edges { node { code district { code city { code province { code name } } } } } }
     }`);
     expect(result.errors).toBeUndefined();
-    const nodes = result.data!.subDistricts.edges.map((e: any) => e.node);
+    const nodes = result.data!.subDistricts.edges.map((e: Data) => e.node);
     expect(nodes.length).toBeGreaterThan(0);
     for (const node of nodes) expect(node.district.city.province.name).toEqual(expect.any(String));
     expect(result.calls).toEqual({ listSubDistricts: 1, batchGetDistricts: 1, batchGetCities: 1, batchGetProvinces: 1 });
@@ -117,7 +117,7 @@ describe('master-data subgraph over the real service', () => {
   it('reads generic records and the catalogue', async () => {
     const entities = await query(`{ entities { name keyColumns updateColumn columns { name type key } state { rowCount } } }`);
     expect(entities.errors).toBeUndefined();
-    const customerEntity = entities.data!.entities.find((e: any) => e.name === 'customer');
+    const customerEntity = entities.data!.entities.find((e: Data) => e.name === 'customer');
     expect(customerEntity).toMatchObject({ keyColumns: ['CUST_ACCOUNT_ID'], updateColumn: 'LAST_UPDATE_DATE' });
     expect(customerEntity.state.rowCount).toBe(FIXTURE_CUSTOMERS);
     expect(customerEntity.columns).toContainEqual({ name: 'CUSTOMER_NUMBER', type: 'STRING', key: false });
@@ -146,7 +146,7 @@ describe('master-data subgraph over the real service', () => {
     expect(triggered.data!.triggerSync.rowsRead).toBe(state.data!.entityState.state.rowCount);
 
     const runs = await query(`{ syncRuns(entity: "region", first: 10) { edges { node { id trigger } } } }`);
-    const triggers = runs.data!.syncRuns.edges.map((e: any) => e.node.trigger);
+    const triggers = runs.data!.syncRuns.edges.map((e: Data) => e.node.trigger);
     expect(runs.data!.syncRuns.edges[0].node.id).toBe(triggered.data!.triggerSync.id);
     expect(triggers).toContain('BOOTSTRAP');
 
