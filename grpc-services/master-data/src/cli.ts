@@ -155,7 +155,7 @@ async function main(argv: string[]): Promise<number> {
         const timeoutSeconds = positiveInt('timeout', values.timeout, 3600);
         const { run } = await sync.client.triggerSync(
           { entity, mode: values.full ? SyncMode.SYNC_MODE_FULL : SyncMode.SYNC_MODE_INCREMENTAL, wait },
-          { deadline: Date.now() + (wait ? timeoutSeconds * 1000 : 30_000) },
+          { deadline: new Date(Date.now() + (wait ? timeoutSeconds * 1000 : 30_000)) },
         );
         if (!run) throw new Error('the service returned no run');
         print(runJson(run), table([runRow(run)]));

@@ -57,7 +57,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-describe('md-sync CLI against a running service', () => {
+// Each CLI call starts its own process (npx + tsx), a few seconds apiece on a busy machine.
+describe('md-sync CLI against a running service', { timeout: 90_000 }, () => {
   it('run <entity> waits for the run and prints it; --json gives the same as JSON', async () => {
     const table = await mdSync('run', 'customer');
     expect(table.stderr).toBe('');
