@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { SyncServiceDefinition, SyncMode, SyncRunStatus } from '@core/contracts/masterdata/v1';
+import { createGrpcClient, fromGrpcError } from '@core/platform';
 import { createTestDatabase, redisUrl, testLogger, uniquePrefix, type TestDatabase } from '@core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureSource, SCALABLE_TABLES, type FixtureSource } from '../src/data/fixture/index.js';
@@ -131,5 +133,75 @@ describe('md-sync CLI against a running service', { timeout: 90_000 }, () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('--limit must be a positive whole number');
     expect(result.stderr).toContain('usage: md-sync');
+  });
+});
+
+/** The SyncService calls the CLI does not make, and its bad-input answers, over a real channel. */
+describe('SyncService over gRPC', () => {
+  const call = async <T>(fn: (client: ReturnType<typeof createGrpcClient<typeof SyncServiceDefinition>>['client']) => Promise<T>) => {
+    const { client, close } = createGrpcClient(SyncServiceDefinition, service.address);
+    try {
+      return await fn(client);
+    } finally {
+      close();
+    }
+  };
+  const failure = async (promise: Promise<unknown>) => {
+    const err = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    return fromGrpcError(err);
+  };
+
+  it('GetSyncRun returns a run, NOT_FOUND for an unknown id and INVALID_ARGUMENT for a malformed one', async () => {
+    await call(async (client) => {
+      const { run } = await client.triggerSync({ entity: 'region', mode: SyncMode.SYNC_MODE_FULL, wait: true });
+      expect(run).toMatchObject({ entity: 'region', mode: SyncMode.SYNC_MODE_FULL, status: SyncRunStatus.SYNC_RUN_STATUS_SUCCEEDED });
+      expect((await client.getSyncRun({ id: run!.id })).run).toEqual(run);
+
+      const missing = await failure(client.getSyncRun({ id: '00000000-0000-4000-8000-000000000000' }));
+      expect(missing).toMatchObject({ code: 'NOT_FOUND', reason: 'SYNC_RUN_NOT_FOUND' });
+      const malformed = await failure(client.getSyncRun({ id: "1' OR '1'='1" }));
+      expect(malformed).toMatchObject({ code: 'INVALID_ARGUMENT', reason: 'INVALID_SYNC_RUN_ID' });
+    });
+  });
+
+  it('rejects bad input with INVALID_ARGUMENT and field violations, never INTERNAL', async () => {
+    await call(async (client) => {
+      expect(await failure(client.triggerSync({ entity: 'customer', mode: 7 as SyncMode, wait: false }))).toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        reason: 'UNKNOWN_SYNC_MODE',
+        fieldViolations: [expect.objectContaining({ field: 'mode' })],
+      });
+      expect(await failure(client.listSyncRuns({ entity: '', pageSize: 500, pageToken: '' }))).toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        reason: 'PAGE_SIZE_OUT_OF_RANGE',
+      });
+      expect(await failure(client.listSyncRuns({ entity: '', pageSize: 1, pageToken: 'not-a-token' }))).toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        reason: 'INVALID_PAGE_TOKEN',
+      });
+      expect(await failure(client.getEntityState({ entity: '%\'; DROP TABLE md_record; --' }))).toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        reason: 'UNKNOWN_ENTITY',
+      });
+      const tooMany = Array.from({ length: 1001 }, (_, i) => ({ values: [String(i)] }));
+      expect(await failure(client.invalidateCache({ entity: 'customer', keys: tooMany }))).toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        reason: 'TOO_MANY_KEYS',
+      });
+    });
+  });
+
+  it('GetEntityState describes the entity with its freshness', async () => {
+    await call(async (client) => {
+      const { entity } = await client.getEntityState({ entity: 'customer' });
+      expect(entity).toMatchObject({ name: 'customer', keyColumns: ['CUST_ACCOUNT_ID'], updateColumn: 'LAST_UPDATE_DATE' });
+      expect(entity?.columns.find((column) => column.name === 'CUST_ACCOUNT_ID')).toMatchObject({ key: true });
+      expect(entity?.state?.rowCount).toBe(fixture.count('customer'));
+      expect(entity?.state?.lagSeconds).toBeGreaterThanOrEqual(0);
+      expect(entity?.state?.lastSuccessTime).toBeInstanceOf(Date);
+    });
   });
 });
