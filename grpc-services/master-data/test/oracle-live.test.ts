@@ -63,6 +63,8 @@ describe('oracle source without a database', () => {
       await expect(source.getByKey(customer, ['100001'])).rejects.toMatchObject({ code: 'UNAVAILABLE', reason: 'ORACLE_UNAVAILABLE' });
       // A key that cannot match needs no database at all.
       expect(await source.getByKey(customer, ['abc'])).toBeUndefined();
+      // The wrong number of key values is bad input, as in the fixture source.
+      await expect(source.getByKey(customer, ['1', '2'])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', reason: 'INVALID_RECORD_KEY' });
     } finally {
       await source.close();
     }

@@ -1,5 +1,5 @@
 import type { Logger } from '@core/platform';
-import { unavailable } from '@core/platform';
+import { invalidArgument, unavailable } from '@core/platform';
 import oracledb, { type Connection, type ExecuteOptions, type Metadata, type Pool } from 'oracledb';
 import type { EntityDef } from '../../domain/catalogue.types.js';
 import type { MasterDataSource, SourceReadOptions, SourceRow, SourceValue } from '../source.js';
@@ -156,6 +156,11 @@ export function createOracleSource(options: OracleSourceOptions): MasterDataSour
     },
 
     async getByKey(entity: EntityDef, key: readonly string[]): Promise<SourceRow | undefined> {
+      if (key.length !== entity.key.length) {
+        throw invalidArgument('INVALID_RECORD_KEY', `entity "${entity.name}" has ${entity.key.length} key column(s), got ${key.length} value(s)`, [
+          { field: 'key', description: `expected values for ${entity.key.join(', ')}` },
+        ]);
+      }
       const statement = buildGetByKeyQuery(entity, key);
       if (statement === undefined) return undefined;
       const rows = await withConnection((connection) => query(connection, statement, 2));
