@@ -63,9 +63,10 @@ describe('scheduler', () => {
     scheduler.schedule(
       'slow',
       '* * * * * *',
-      async () => {
+      async (signal) => {
         started += 1;
-        await sleep(2_200);
+        // Outlives every later tick of the test; returns when stop() aborts it.
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
       },
       { lockTtlMs: 5_000 },
     );
