@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import {
+  createMemoryLock,
   createMetrics,
   createRedis,
   createRedisCache,
@@ -307,5 +308,43 @@ describe('sync runner', () => {
     const lastSuccess = /masterdata_sync_last_success_timestamp\{entity="customer"\} ([\d.e+]+)/.exec(text);
     const state = await runner.entityState(customer);
     expect(Number(lastSuccess?.[1])).toBeCloseTo((state.lastSuccessAt as Date).getTime() / 1000, 3);
+  });
+});
+
+describe('sync runner on PGlite (the embedded one-process mode)', () => {
+  it('runs the same statements: full load, incremental change, full reconcile with a deletion', async () => {
+    const embedded = await initORM({ url: 'pglite:memory', entities: mirrorEntities, migrations, logger });
+    try {
+      const source = createFixtureSource({ scale: { customer: 120 } });
+      const invalidated: string[] = [];
+      const embeddedRunner = createSyncRunner({
+        orm: embedded,
+        source,
+        store: {
+          invalidate: async (_entity, keys) => void invalidated.push(...keys),
+          invalidateAll: async () => {},
+        },
+        lock: createMemoryLock(),
+        logger,
+        batchSize: 50,
+      });
+      const loaded = await embeddedRunner.run(customer, { mode: 'full', trigger: 'bootstrap', triggeredBy: 'test' });
+      expect(loaded).toMatchObject({ status: 'succeeded', rowsRead: 120, rowsUpserted: 120 });
+
+      const ids: number[] = [];
+      for await (const batch of source.read(customer, { batchSize: 200 })) ids.push(...batch.map(customerId));
+      source.update('customer', [ids[7]!], { CUSTOMER_NAME: 'TOKO PGLITE' }, new Date(loaded.watermarkTo!.getTime() + 1000));
+      source.delete('customer', [ids[9]!]);
+      invalidated.length = 0;
+
+      const incremental = await embeddedRunner.run(customer, { mode: 'incremental', trigger: 'manual', triggeredBy: 'test' });
+      expect(incremental).toMatchObject({ mode: 'incremental', status: 'succeeded', rowsUpserted: 1, rowsDeleted: 0 });
+      const full = await embeddedRunner.run(customer, { mode: 'full', trigger: 'manual', triggeredBy: 'test' });
+      expect(full).toMatchObject({ mode: 'full', status: 'succeeded', rowsRead: 119, rowsUpserted: 0, rowsDeleted: 1 });
+      expect(invalidated.sort()).toEqual([String(ids[7]), String(ids[9])].sort());
+      expect(await embeddedRunner.entityState(customer)).toMatchObject({ rowCount: 119, running: false });
+    } finally {
+      await embedded.close(true);
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
+import { CompiledQuery } from 'kysely';
 import type { EntityDef } from '../domain/catalogue.types.js';
 import { encodeRecordKey, keyOfRow, rowToData, searchTextOfRow } from '../domain/record-key.js';
 import { sourceUpdatedAt } from '../domain/sync-rules.js';
@@ -8,8 +9,18 @@ import type { SourceRow } from './source.js';
 /**
  * Set-based writes to `md_record`. A batch travels as ONE JSON text parameter expanded by
  * `json_to_recordset`: one statement per batch whatever its size, no 65,535-parameter ceiling,
- * and the same SQL runs on PostgreSQL and PGlite through MikroORM's connection.
+ * and the same SQL runs on PostgreSQL and PGlite.
+ *
+ * Statements go through MikroORM's own Kysely client (and its transaction, when the EntityManager
+ * is in one) as bound parameters. `em.getConnection().execute()` would inline the parameters into
+ * the SQL text, escaping a megabyte of JSON character by character per batch, which measured about
+ * 1.5 times slower on wide views.
  */
+
+/** The part of Kysely (client or transaction) that runs a compiled statement. */
+interface QueryExecutor {
+  executeQuery<R>(query: CompiledQuery<R>): Promise<{ rows: R[] }>;
+}
 
 /** One source row prepared for the mirror. */
 export interface MirrorRow {
@@ -82,8 +93,19 @@ const ROW_COUNT_EXACT_SQL = `INSERT INTO md_sync_state (entity, row_count)
 SELECT ?, count(*) FROM md_record WHERE entity = ?
 ON CONFLICT (entity) DO UPDATE SET row_count = EXCLUDED.row_count`;
 
+function executorOf(em: EntityManager): QueryExecutor {
+  const transaction = em.getTransactionContext<QueryExecutor>();
+  if (transaction) return transaction;
+  // Every MikroORM 7 SQL driver (PostgreSQL, PGlite) connects through Kysely.
+  return (em.getConnection() as unknown as { getClient(): QueryExecutor }).getClient();
+}
+
+/** Runs `sql` with `?` placeholders (numbered here, as PostgreSQL expects) as bound parameters. */
 async function execute<T>(em: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
-  return (await em.getConnection().execute(sql, params, 'all', em.getTransactionContext())) as T[];
+  let position = 0;
+  const numbered = sql.replace(/\?/g, () => `$${++position}`);
+  const result = await executorOf(em).executeQuery(CompiledQuery.raw(numbered, params) as CompiledQuery<T>);
+  return result.rows;
 }
 
 function batchJson(rows: Iterable<MirrorRow>): string {
