@@ -7,7 +7,8 @@
  * BENCH_QUICK=1 shortens every phase (and syncs 100,000 rows instead of 1,000,000);
  * BENCH_ONLY=a,c selects benchmarks.
  */
-import { dirname } from 'node:path';
+import { readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadBenchOptions, type BenchOptions } from './lib/options.js';
 import { machineFacts, renderTable, writeReport, type BenchResult } from './lib/report.js';
@@ -31,6 +32,10 @@ async function main(): Promise<void> {
   const ctx: BenchContext = { options, log, freshDatabase: databases.fresh };
   const results: BenchResult[] = [];
 
+  // Child logs of this run only (each child appends, since a child may start more than once).
+  for (const file of await readdir(join(benchDir, 'results')).catch(() => [] as string[])) {
+    if (file.endsWith('.log')) await rm(join(benchDir, 'results', file));
+  }
   log(`benchmarks ${[...options.only].join(', ')}${options.quick ? ' (quick)' : ''}`);
   try {
     if (options.only.has('a')) results.push(...(await attempt(['a'], async () => [await (await import('./suites/grpc-get-customer.js')).benchGrpcGetCustomer(ctx)])));

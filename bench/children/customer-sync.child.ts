@@ -12,7 +12,7 @@ import { createRecordStore } from '../../grpc-services/master-data/src/data/reco
 import { createFixtureSource } from '../../grpc-services/master-data/src/data/fixture/index.js';
 import { requireEntity } from '../../grpc-services/master-data/src/domain/catalogue.js';
 import { createSyncRunner } from '../../grpc-services/master-data/src/jobs/sync.runner.js';
-import { readPeakRss, serveParent } from '../lib/child.js';
+import { readPeakRss, sampleHeap, serveParent } from '../lib/child.js';
 
 await serveParent(async () => {
   const url = process.env.BENCH_DATABASE_URL;
@@ -26,12 +26,13 @@ await serveParent(async () => {
   const prefix = `bench-d-${process.pid}-${Date.now()}:`;
   const source = createFixtureSource({ scale: { customer: rows } });
   const store = createRecordStore({ orm, cache: createRedisCache(redis, { prefix, logger, metrics }), source, logger, metrics });
-  const sync = createSyncRunner({ orm, source, store, lock: createRedisLock(redis, { prefix }), logger, metrics });
+  const sync = createSyncRunner({ orm, source, store, lock: createRedisLock(redis, { prefix: `${prefix}lock:` }), logger, metrics });
 
   return {
     info: { rows },
     handlers: {
       run: async () => {
+        const heap = sampleHeap();
         const started = process.hrtime.bigint();
         const run = await sync.run(requireEntity('customer'), { mode: 'full', trigger: 'manual', triggeredBy: 'bench' });
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -45,6 +46,7 @@ await serveParent(async () => {
           counted: Number(counted?.n ?? 0),
           seconds,
           peakRssBytes: await readPeakRss(),
+          ...heap.stop(),
           run: { mode: run.mode, status: run.status, rowsRead: run.rowsRead, rowsUpserted: run.rowsUpserted, rowsDeleted: run.rowsDeleted },
         };
       },

@@ -11,7 +11,7 @@ import { mirrorEntities } from '../../grpc-services/master-data/src/data/mirror.
 import { toMirrorRow } from '../../grpc-services/master-data/src/data/mirror-writer.js';
 import { createFixtureSource } from '../../grpc-services/master-data/src/data/fixture/index.js';
 import { requireEntity } from '../../grpc-services/master-data/src/domain/catalogue.js';
-import { readPeakRss, serveParent } from '../lib/child.js';
+import { readPeakRss, sampleHeap, serveParent } from '../lib/child.js';
 
 const BATCH = 1000;
 const COLUMNS = 7;
@@ -44,6 +44,7 @@ await serveParent(async () => {
           }
           return sql;
         };
+        const heap = sampleHeap();
         const started = process.hrtime.bigint();
         let written = 0;
         try {
@@ -62,7 +63,7 @@ await serveParent(async () => {
         }
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const counted = await client.query<{ n: string }>('SELECT count(*)::text AS n FROM md_record_raw');
-        return { rows: written, counted: Number(counted.rows[0]?.n ?? 0), seconds, peakRssBytes: await readPeakRss() };
+        return { rows: written, counted: Number(counted.rows[0]?.n ?? 0), seconds, peakRssBytes: await readPeakRss(), ...heap.stop() };
       },
     },
     stop: async () => {

@@ -166,6 +166,7 @@ export async function serveParent(
   const handlers: ChildHandlers = {
     cpuUsage: () => cpuSample(),
     peakRss: () => readPeakRss(),
+    memory: () => readMemory(),
     ...started.handlers,
   };
   process.on('message', async (raw: CallMessage) => {
@@ -212,6 +213,34 @@ export async function readPeakRss(): Promise<number> {
   const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
   if (!match) throw new Error('VmHWM not found in /proc/self/status');
   return Number(match[1]) * 1024;
+}
+
+/** Current and peak RSS (from /proc/self/status) and V8 heap use, in bytes. */
+export async function readMemory(): Promise<{ rssBytes: number; peakRssBytes: number; heapUsedBytes: number; heapTotalBytes: number }> {
+  const status = await readFile('/proc/self/status', 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+  const heap = process.memoryUsage();
+  return { rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM'), heapUsedBytes: heap.heapUsed, heapTotalBytes: heap.heapTotal };
+}
+
+/** Peak V8 heap figures over a phase, sampled every 100 ms (RSS alone cannot tell retained data from heap slack). */
+export function sampleHeap(): { stop(): { peakHeapUsedBytes: number; peakHeapTotalBytes: number } } {
+  let peakHeapUsedBytes = 0;
+  let peakHeapTotalBytes = 0;
+  const sample = () => {
+    const heap = process.memoryUsage();
+    peakHeapUsedBytes = Math.max(peakHeapUsedBytes, heap.heapUsed);
+    peakHeapTotalBytes = Math.max(peakHeapTotalBytes, heap.heapTotal);
+  };
+  sample();
+  const timer = setInterval(sample, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return { peakHeapUsedBytes, peakHeapTotalBytes };
+    },
+  };
 }
 
 /** CPU µs spent between two samples (user + system). */

@@ -48,3 +48,21 @@ export function diffBy(before: Record<string, number>, after: Record<string, num
   }
   return out;
 }
+
+/** Cache-related counters that moved during the measured phase, so the report shows the hits are hits. */
+export function describeCacheCounters(before: readonly PromSample[], after: readonly PromSample[], phase: string): string[] {
+  const names = [...new Set(after.map((s) => s.name))].filter((n) => /cache|redis|mirror|source|db_/.test(n) && !n.endsWith('_bucket'));
+  const lines: string[] = [];
+  for (const name of names) {
+    for (const label of ['result', 'outcome', 'entity', 'operation']) {
+      const delta = diffBy(sumBy(before, name, label), sumBy(after, name, label));
+      if (Object.keys(delta).length > 0 && Object.keys(delta).some((k) => k !== '')) {
+        lines.push(`${phase}: ${name} by ${label}: ${JSON.stringify(delta)}.`);
+        break;
+      }
+    }
+  }
+  const handled = diffBy(sumBy(before, 'grpc_server_handled_total', 'code'), sumBy(after, 'grpc_server_handled_total', 'code'));
+  if (Object.keys(handled).length > 0) lines.push(`${phase}: grpc_server_handled_total by code: ${JSON.stringify(handled)}.`);
+  return lines;
+}

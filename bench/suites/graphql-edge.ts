@@ -1,7 +1,7 @@
 import { startChild, cpuMicros, type BenchChild, type CpuSample } from '../lib/child.js';
 import { median } from '../lib/grpc-load.js';
 import { graphqlRequest, runGraphqlLoad, type HttpLoadResult } from '../lib/http-load.js';
-import { diffBy, parsePrometheus, sumBy } from '../lib/prometheus.js';
+import { describeCacheCounters, diffBy, parsePrometheus, sumBy } from '../lib/prometheus.js';
 import { fmt, type BenchResult } from '../lib/report.js';
 import type { BenchContext } from './context.js';
 
@@ -65,6 +65,7 @@ async function gatewayOverhead(ctx: BenchContext, child: BenchChild<EdgeInfo>): 
   }
 
   const phases: Phase[] = [];
+  const before = parsePrometheus(await child.call<string>('metrics'));
   const run = async (path: Phase['path']) => {
     const url = path === 'gateway' ? child.info.gatewayUrl : child.info.subgraphUrl;
     await runGraphqlLoad({ url, query: CUSTOMER_QUERY, variables, connections: CONNECTIONS, seconds: ctx.options.warmupSeconds, maxRequests: 1_000_000 });
@@ -77,6 +78,7 @@ async function gatewayOverhead(ctx: BenchContext, child: BenchChild<EdgeInfo>): 
     if (load.ok < load.requests) throw new Error(`${path}: ${load.requests - load.ok} failed requests, first: ${load.firstError}`);
   };
   for (const path of ['gateway', 'direct', 'direct', 'gateway'] as const) await run(path);
+  const cacheNotes = describeCacheCounters(before, parsePrometheus(await child.call<string>('metrics')), 'All four phases (warm-ups included), in the service');
 
   const gatewayCpu = median(phases.filter((p) => p.path === 'gateway').map((p) => p.cpuMicrosPerRequest));
   const directCpu = median(phases.filter((p) => p.path === 'direct').map((p) => p.cpuMicrosPerRequest));
@@ -94,6 +96,7 @@ async function gatewayOverhead(ctx: BenchContext, child: BenchChild<EdgeInfo>): 
       `One child process runs master-data service (PostgreSQL + Redis) + subgraph + gateway; it reports process.cpuUsage() (user + system) around each phase. ` +
         `Load from the parent with autocannon, ${CONNECTIONS} connections, ${ctx.options.warmupSeconds} s warm-up + ${ctx.options.phaseSeconds} s measured, phases gateway, direct, direct, gateway; median per path.`,
       'CPU per request = child CPU µs during the phase / successful requests. The gateway path spends gateway + subgraph + service CPU; the direct path subgraph + service CPU.',
+      ...cacheNotes,
       '',
       '| phase | path | req/s | p50 | p99 | requests | CPU/request |',
       '|---|---|---|---|---|---|---|',

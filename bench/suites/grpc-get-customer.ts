@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { GetCustomerRequest, GetCustomerResponse } from '@core/contracts/masterdata/v1';
 import { startChild, cpuMicros, type CpuSample } from '../lib/child.js';
 import { grpcUnaryRaw, median, runGrpcLoad, type GrpcLoadResult } from '../lib/grpc-load.js';
-import { parsePrometheus, sumBy, diffBy } from '../lib/prometheus.js';
+import { describeCacheCounters, parsePrometheus } from '../lib/prometheus.js';
 import { fmt, type BenchResult } from '../lib/report.js';
 import type { BenchContext } from './context.js';
 
@@ -84,7 +84,7 @@ export async function benchGrpcGetCustomer(ctx: BenchContext): Promise<BenchResu
       const before = parsePrometheus(await child.call<string>('metrics'));
       await measure('service', child);
       const after = parsePrometheus(await child.call<string>('metrics'));
-      cacheNotes.push(...describeCacheCounters(before, after));
+      cacheNotes.push(...describeCacheCounters(before, after, 'Service round (warm-up + measured)'));
     } finally {
       await child.stop();
     }
@@ -143,22 +143,4 @@ export async function benchGrpcGetCustomer(ctx: BenchContext): Promise<BenchResu
     ],
     data: { rounds, serviceRate, bareRate, ratio, serviceCpu, bareCpu, customers, bareResponseBytes: bareResponse?.length, serviceResponseSizes },
   };
-}
-
-/** Cache-related counters that moved during the measured phase, so the report shows the hits are hits. */
-function describeCacheCounters(before: ReturnType<typeof parsePrometheus>, after: ReturnType<typeof parsePrometheus>): string[] {
-  const names = [...new Set(after.map((s) => s.name))].filter((n) => /cache|redis|mirror|source|db_/.test(n) && !n.endsWith('_bucket'));
-  const lines: string[] = [];
-  for (const name of names) {
-    for (const label of ['result', 'outcome', 'entity', 'operation']) {
-      const delta = diffBy(sumBy(before, name, label), sumBy(after, name, label));
-      if (Object.keys(delta).length > 0 && Object.keys(delta).some((k) => k !== '')) {
-        lines.push(`During a measured service round, ${name} by ${label}: ${JSON.stringify(delta)}.`);
-        break;
-      }
-    }
-  }
-  const handled = diffBy(sumBy(before, 'grpc_server_handled_total', 'code'), sumBy(after, 'grpc_server_handled_total', 'code'));
-  if (Object.keys(handled).length > 0) lines.push(`grpc_server_handled_total by code during that round: ${JSON.stringify(handled)}.`);
-  return lines;
 }
