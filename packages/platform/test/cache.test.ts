@@ -1,5 +1,5 @@
 import { redisUrl, startTcpProxy, testLogger, uniquePrefix, type TcpProxy } from '@core/testing';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createMemoryCache,

@@ -35,7 +35,14 @@ describe('scheduler', () => {
       // Replica b's timer fires 200 ms late (clock skew, a busy event loop): by then a has
       // finished and released the job lock, so only the tick claim keeps b from a second run.
       const lock: Lock =
-        i === 0 ? shared : { tryAcquire: async (name, ttlMs) => (await sleep(200), shared.tryAcquire(name, ttlMs)) };
+        i === 0
+          ? shared
+          : {
+              async tryAcquire(name, ttlMs) {
+                await sleep(200);
+                return shared.tryAcquire(name, ttlMs);
+              },
+            };
       const scheduler = createScheduler({ lock, logger });
       scheduler.schedule(
         'refresh-customers',

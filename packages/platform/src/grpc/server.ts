@@ -71,7 +71,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   });
   const health = HealthState();
   const serviceNames: string[] = [];
-  let pipeline = base.with(requestLoggingMiddleware(logger));
+  const pipeline = base.with(requestLoggingMiddleware(logger));
   const withMetrics = options.metrics ? pipeline.with(serverMetricsMiddleware(options.metrics)) : pipeline;
   const app = withMetrics
     .with(serverDeadlineMiddleware)
