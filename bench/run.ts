@@ -5,7 +5,8 @@
  * available is reported as not run, with the reason, and the others still run.
  *
  * BENCH_QUICK=1 shortens every phase (and syncs 100,000 rows instead of 1,000,000);
- * BENCH_ONLY=a,c selects benchmarks.
+ * BENCH_ONLY=a,c selects benchmarks; BENCH_PROFILE=1 also writes a CPU profile of each child
+ * process to bench/results/profiles (open in Chrome DevTools; it slows the children a little).
  */
 import { readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';

@@ -51,7 +51,9 @@ export async function startChild<Info>(
   const log = createWriteStream(logPath, { flags: 'a' });
   const child: ChildProcess = fork(join(benchDir, 'children', `${name}.child.ts`), options.args ?? [], {
     execPath: process.execPath,
-    execArgv: ['--import', 'tsx'],
+    // BENCH_PROFILE=1 writes a V8 CPU profile of every child to bench/results/profiles on exit,
+    // for finding where a system under test spends its time.
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(resultsDir, 'profiles')}`] : [])],
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
