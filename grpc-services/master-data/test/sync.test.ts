@@ -202,6 +202,21 @@ describe('sync runner', () => {
     expect(await store.get(customer, [String(doomed[1])])).toBeUndefined();
   });
 
+  it('a read-through of a row the mirror lacks writes it with upsertOne and counts it', async () => {
+    const before = (await runner.entityState(customer)).rowCount;
+    const template = (await fixtureCustomers())[8] as SourceRow;
+    fixture.insert('customer', { ...template, CUST_ACCOUNT_ID: 99_999_002, CUSTOMER_NAME: 'TOKO LEWAT' });
+
+    expect((await store.get(customer, ['99999002']))?.data.CUSTOMER_NAME).toBe('TOKO LEWAT');
+
+    expect((await mirrorRow(99_999_002))?.data).toMatchObject({ CUSTOMER_NAME: 'TOKO LEWAT' });
+    expect((await runner.entityState(customer)).rowCount).toBe(before + 1);
+    // The next sync sees it unchanged.
+    const run = await runner.run(customer, { mode: 'full', trigger: 'manual', triggeredBy: 'test' });
+    expect(run).toMatchObject({ status: 'succeeded', rowsUpserted: 0, rowsDeleted: 0 });
+    expect((await runner.entityState(customer)).rowCount).toBe(fixture.count('customer'));
+  });
+
   it('after a sync the store serves the new value of a record it had cached', async () => {
     const key = String(customerId((await fixtureCustomers())[120] as SourceRow));
     const before = await store.get(customer, [key]);
