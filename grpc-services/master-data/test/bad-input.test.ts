@@ -24,7 +24,7 @@ beforeAll(async () => {
   await t.service.waitForInitialSync();
   mirroredRows = await countMirror();
   expect(mirroredRows).toBeGreaterThan(0);
-});
+}, 120_000);
 
 afterAll(async () => {
   await t?.stop();

@@ -33,10 +33,11 @@ beforeAll(async () => {
   t = await startTestService({ label: 'reads', fixture: SMALL_FIXTURE });
   redis = new Redis(redisUrl());
   const report = await t.service.waitForInitialSync();
-  expect(report.entitiesFailed).toEqual([]);
+  const failures = await t.sql<{ entity: string; error: string }>("SELECT entity, error FROM md_sync_run WHERE status = 'failed'");
+  expect({ failed: report.entitiesFailed, skipped: report.entitiesSkipped, failures }).toEqual({ failed: [], skipped: [], failures: [] });
   expect(report.entitiesSynced).toBe(catalogue.length);
   customers.push(...(await sourceRows('customer')));
-});
+}, 120_000);
 
 afterAll(async () => {
   redis?.disconnect();

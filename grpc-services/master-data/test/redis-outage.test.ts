@@ -31,7 +31,7 @@ beforeAll(async () => {
   t = await startTestService({ label: 'redis_outage', fixture: SMALL_FIXTURE, redis: `redis://127.0.0.1:${proxy.port}` });
   await t.service.waitForInitialSync();
   for await (const batch of t.source.read(requireEntity('customer'), { batchSize: 500 })) customers.push(...batch);
-});
+}, 120_000);
 
 afterAll(async () => {
   await t?.stop();

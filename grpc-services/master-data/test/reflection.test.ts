@@ -19,7 +19,7 @@ let t: TestService;
 beforeAll(async () => {
   t = await startTestService({ label: 'reflection', fixture: SMALL_FIXTURE, redis: null });
   await t.service.waitForInitialSync();
-});
+}, 120_000);
 
 afterAll(async () => {
   await t?.stop();
