@@ -209,17 +209,6 @@ export async function startMasterDataService(options: StartMasterDataOptions): P
     });
     closers.push({ name: 'sync runner', close: () => sync.close() });
 
-    const bootstrap = new AbortController();
-    const pending = await neverSynced(orm);
-    const initial = initialSync(sync, pending, bootstrap.signal, logger);
-    closers.push({
-      name: 'initial sync',
-      close: async () => {
-        bootstrap.abort();
-        await initial;
-      },
-    });
-
     if (config.SYNC_SCHEDULES_ENABLED) {
       const scheduler = createScheduler({ lock, logger, metrics });
       registerSyncSchedules(scheduler, sync, catalogue, logger);
@@ -240,8 +229,19 @@ export async function startMasterDataService(options: StartMasterDataOptions): P
     );
     server.add(SyncServiceDefinition, createSyncHandlers({ runner: sync, store, catalogue }));
     const port = await server.listen(`${config.GRPC_HOST}:${config.GRPC_PORT}`);
-    // Stopped first (pushed last): no new calls while the rest shuts down.
     closers.push({ name: 'grpc server', close: () => server.shutdown() });
+
+    // Started once the server listens: on PGlite the load shares this thread, and health and
+    // reads must answer while it runs.
+    const bootstrap = new AbortController();
+    const initial = initialSync(sync, await neverSynced(orm), bootstrap.signal, logger);
+    closers.push({
+      name: 'initial sync',
+      close: async () => {
+        bootstrap.abort();
+        await initial;
+      },
+    });
 
     const host = config.GRPC_HOST === '0.0.0.0' || config.GRPC_HOST === '::' ? '127.0.0.1' : config.GRPC_HOST;
     return {
