@@ -3,7 +3,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { createMetrics, type Logger, type Metrics, startHttpServer } from '@core/platform';
-import { handleGraphQLRequest, pathOf } from './http.js';
+import { handleGraphQLRequest, pathOf } from '@core/platform/graphql-http';
 import { graphQLMetricsPlugin } from './metrics.js';
 import { subgraphsOf } from './supergraph.js';
 

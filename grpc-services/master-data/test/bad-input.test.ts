@@ -169,6 +169,34 @@ describe('updated_since and filters', () => {
     }
   });
 
+  it('rejects an int64 id beyond what the service can represent exactly, as INVALID_ARGUMENT', async () => {
+    // Hand-encoded GetCustomerRequest with id = 2^60: above Number.MAX_SAFE_INTEGER, so decoding fails.
+    const writer = new BinaryWriter();
+    writer.uint32(8).int64(2n ** 60n);
+    const raw = createGrpcClient(
+      {
+        getCustomer: {
+          path: '/core.masterdata.v1.MasterDataService/GetCustomer',
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: (bytes: Uint8Array) => bytes,
+          requestDeserialize: (bytes: Uint8Array) => bytes,
+          responseSerialize: (bytes: Uint8Array) => bytes,
+          responseDeserialize: (bytes: Uint8Array) => bytes,
+          options: {},
+        },
+      } as const,
+      t.service.address,
+      { retries: 0 },
+    );
+    try {
+      const error = await domainErrorOf(raw.client.getCustomer(writer.finish()));
+      expect({ code: error.code, reason: error.reason }).toEqual({ code: 'INVALID_ARGUMENT', reason: 'MALFORMED_REQUEST' });
+    } finally {
+      raw.close();
+    }
+  });
+
   it('rejects filters on columns that are not filterable, and empty filter values', async () => {
     await rejects(
       t.masterData.listRecords({ entity: 'customer', filters: { CUSTOMER_NAME: 'x' } }),

@@ -26,10 +26,13 @@ afterAll(async () => {
 });
 
 it('lists its services through reflection', async () => {
-  // The listing itself is a ServerReflection call; the platform advertises the application
-  // services and health, not the reflection service.
   const services = (await bufCurl('--list-services', `http://${t.service.address}`)).trim().split('\n').sort();
-  expect(services).toEqual(['core.masterdata.v1.MasterDataService', 'core.masterdata.v1.SyncService', 'grpc.health.v1.Health']);
+  expect(services).toEqual([
+    'core.masterdata.v1.MasterDataService',
+    'core.masterdata.v1.SyncService',
+    'grpc.health.v1.Health',
+    'grpc.reflection.v1.ServerReflection',
+  ]);
 });
 
 it('answers a call made from reflected descriptors alone, as JSON', async () => {

@@ -1,3 +1,4 @@
+import { Client as GrpcJsClient, credentials, Metadata, status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { ClientError, Status } from 'nice-grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -6,9 +7,10 @@ import { rejectionOf, startSyncServer, syncClient } from './grpc-harness.js';
 
 let server: GrpcServer;
 let client: ReturnType<typeof syncClient>;
+let started: Awaited<ReturnType<typeof startSyncServer>>;
 
 beforeAll(async () => {
-  const started = await startSyncServer({
+  started = await startSyncServer({
     async triggerSync(request) {
       throw invalidArgument('UNKNOWN_ENTITY', `unknown entity "${request.entity}"`, [
         { field: 'entity', description: 'not in the catalogue' },
@@ -65,5 +67,27 @@ describe('error mapping over a real connection', () => {
     const domain = fromGrpcError(await rejectionOf(client.client.getEntityState({ entity: 'customers; drop' })));
     expect(domain?.code).toBe('INVALID_ARGUMENT');
     expect(domain?.fieldViolations).toEqual([{ field: 'entity', description: 'must be an UPPER_SNAKE entity name' }]);
+  });
+
+  it('answers a request it cannot decode with INVALID_ARGUMENT, not INTERNAL', async () => {
+    const raw = new GrpcJsClient(started.address, credentials.createInsecure());
+    try {
+      // Field 1 (entity) claims 5 bytes of text but the message ends after one.
+      const truncated = Buffer.from([0x0a, 0x05, 0x41]);
+      const err = await new Promise<ServiceError>((resolve, reject) => {
+        raw.makeUnaryRequest(
+          '/core.masterdata.v1.SyncService/TriggerSync',
+          (bytes: Buffer) => bytes,
+          (bytes: Buffer) => bytes,
+          truncated,
+          new Metadata(),
+          (error) => (error ? resolve(error) : reject(new Error('a truncated request was accepted'))),
+        );
+      });
+      expect(err.code).toBe(grpcStatus.INVALID_ARGUMENT);
+      expect(err.details).toMatch(/^the request message could not be decoded/);
+    } finally {
+      raw.close();
+    }
   });
 });

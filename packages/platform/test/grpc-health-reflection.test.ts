@@ -26,9 +26,13 @@ afterAll(async () => {
 });
 
 describe('health and reflection (buf curl, no local .proto files)', () => {
-  it('lists the added service and health', async () => {
+  it('lists the added service, health and reflection', async () => {
     const { stdout } = await buf('--list-services', url);
-    expect(stdout.split('\n').filter(Boolean).sort()).toEqual(['core.masterdata.v1.SyncService', 'grpc.health.v1.Health']);
+    expect(stdout.split('\n').filter(Boolean).sort()).toEqual([
+      'core.masterdata.v1.SyncService',
+      'grpc.health.v1.Health',
+      'grpc.reflection.v1.ServerReflection',
+    ]);
   });
 
   it('answers Health/Check for the server and for each service', async () => {

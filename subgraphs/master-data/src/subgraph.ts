@@ -8,7 +8,7 @@ import { Counter } from 'prom-client';
 import { createRequestContext, type MasterDataContext } from './context.js';
 import { formatMasterDataError } from './errors.js';
 import { type GrpcCallListener, openMasterDataChannels } from './grpc.js';
-import { handleGraphQLRequest, pathOf } from './http.js';
+import { handleGraphQLRequest, pathOf } from '@core/platform/graphql-http';
 import { masterDataResolvers } from './resolvers/index.js';
 
 /** Location of the subgraph SDL; the composition script reads the same file. */

@@ -2,6 +2,7 @@ import {
   createServer,
   type CallContext,
   type CompatServiceDefinition,
+  type ServiceDefinition,
   type ServiceImplementation,
 } from 'nice-grpc';
 import { errorDetailsServerMiddleware } from 'nice-grpc-error-details';
@@ -10,6 +11,7 @@ import { ServerReflection, ServerReflectionService } from 'nice-grpc-server-refl
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { healthDescriptorSet, mergeDescriptorSets } from './health-descriptor.js';
+import { malformedRequestMiddleware, withTolerantDecoding } from './malformed-request.js';
 import { anonymousAuthenticator, authMiddleware, type AuthContext, type Authenticator } from './middleware/auth.js';
 import { serverDeadlineMiddleware, type DeadlineContext } from './middleware/deadline.js';
 import { errorMappingMiddleware } from './middleware/errors.js';
@@ -26,6 +28,7 @@ export type ServiceContext = CallContext & ServiceContextExt;
 /** Name under which health is reported for the whole server (gRPC health convention). */
 const OVERALL = '';
 const HEALTH_SERVICE = 'grpc.health.v1.Health';
+const REFLECTION_SERVICE = 'grpc.reflection.v1.ServerReflection';
 
 /** Options of {@link createGrpcServer}. */
 export interface GrpcServerOptions {
@@ -57,7 +60,8 @@ function fullName(definition: CompatServiceDefinition): string | undefined {
 
 /**
  * Creates the server every service runs. Middleware, outermost first: request logging (trace id),
- * Prometheus metrics, deadline, rich error details, error mapping, authentication. Health and
+ * Prometheus metrics, deadline, rich error details, error mapping, undecodable requests,
+ * authentication. Health and
  * reflection bypass the middleware: probes must not need credentials or flood the log.
  */
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
@@ -77,6 +81,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     .with(serverDeadlineMiddleware)
     .with(errorDetailsServerMiddleware)
     .with(errorMappingMiddleware)
+    .with(malformedRequestMiddleware)
     .with(authMiddleware(options.authenticate ?? anonymousAuthenticator));
   base.add(HealthDefinition, HealthServiceImpl(health));
   let listening = false;
@@ -87,12 +92,12 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       if (listening) throw new Error('add services before listen()');
       const name = fullName(definition);
       if (name) serviceNames.push(name);
-      app.add(definition, impl as ServiceImplementation<typeof definition, ServiceContextExt>);
+      app.add(withTolerantDecoding(definition), impl as ServiceImplementation<ServiceDefinition, ServiceContextExt>);
     },
     async listen(address) {
       if (options.descriptorSet) {
         const descriptors = mergeDescriptorSets(options.descriptorSet, healthDescriptorSet());
-        base.add(ServerReflectionService, ServerReflection(descriptors, [...serviceNames, HEALTH_SERVICE]));
+        base.add(ServerReflectionService, ServerReflection(descriptors, [...serviceNames, HEALTH_SERVICE, REFLECTION_SERVICE]));
       }
       listening = true;
       const port = await base.listen(address);

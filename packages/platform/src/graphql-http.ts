@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApolloServer, type BaseContext, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 
-/** Default largest accepted GraphQL request body (client operations are small; uploads have their own route). */
+/** Default largest accepted GraphQL request body: operations are small, files go through their own upload route. */
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 class BodyTooLargeError extends Error {}
