@@ -52,7 +52,7 @@ beforeAll(async () => {
   service = await startMasterDataService({ config, logger, source: fixture });
   const initial = await service.waitForInitialSync();
   expect(initial.entitiesFailed).toEqual([]);
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await service?.stop();
