@@ -9,11 +9,13 @@
  * process to bench/results/profiles (open in Chrome DevTools; it slows the children a little).
  */
 import { readdir, rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadBenchOptions, type BenchOptions } from './lib/options.js';
 import { machineFacts, renderTable, writeReport, type BenchResult } from './lib/report.js';
 import { createDatabasePool } from './lib/databases.js';
+import { deleteKeysWithPrefix } from './lib/redis-keys.js';
 import type { BenchContext } from './suites/context.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -30,7 +32,13 @@ async function main(): Promise<void> {
   const machine = machineFacts();
   const log = (message: string) => console.log(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)} s] ${message}`);
   const databases = createDatabasePool(log);
-  const ctx: BenchContext = { options, log, freshDatabase: databases.fresh };
+  const redisPrefixes: string[] = [];
+  const redisPrefix = (purpose: string) => {
+    const prefix = `bench:${purpose}:${process.pid}:${Date.now().toString(36)}:`;
+    redisPrefixes.push(prefix);
+    return prefix;
+  };
+  const ctx: BenchContext = { options, log, freshDatabase: databases.fresh, redisPrefix };
   const results: BenchResult[] = [];
 
   // Child logs of this run only (each child appends, since a child may start more than once).
@@ -45,12 +53,21 @@ async function main(): Promise<void> {
     if (options.only.has('d')) results.push(...(await attempt(['d'], async () => [await (await import('./suites/customer-sync.js')).benchCustomerSync(ctx)])));
   } finally {
     await databases.dropAll();
+    try {
+      log(`removed ${await deleteKeysWithPrefix(redisPrefixes)} Redis keys of this run`);
+    } catch (error) {
+      log(`could not remove this run's Redis keys (${redisPrefixes.join(', ')}): ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   const seconds = (Date.now() - startedAt.getTime()) / 1000;
   console.log(`\n${renderTable(results)}\n`);
   const missed = results.filter((r) => r.status === 'ran' && r.target?.met === false);
   const notRun = results.filter((r) => r.status !== 'ran');
+  const load = loadavg()[0]!;
+  if (Math.max(machine.loadAverage.start, load) > 2.5) {
+    console.log(`WARNING: 1-minute load average ${machine.loadAverage.start} at start, ${load.toFixed(2)} now: other work shared the cores; verdicts are unreliable.`);
+  }
   for (const r of missed) console.log(`TARGET MISSED (${r.id}) ${r.title}: ${r.ratio} against ${r.target?.description}`);
   for (const r of notRun) console.log(`${r.status.toUpperCase()} (${r.id}) ${r.title}: ${r.reason}`);
   await writeReport(benchDir, results, { options, startedAt, seconds, machine, preamble: preamble(options) });

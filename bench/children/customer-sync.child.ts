@@ -2,7 +2,7 @@
  * The system under test for benchmark (d): the master-data sync runner, wired as the service wires
  * it (PostgreSQL mirror with the service's migrations, Redis lock and hot cache whose changed keys
  * it invalidates after every batch), running one full sync of the fixture's customers.
- * Environment: BENCH_DATABASE_URL (fresh), BENCH_ROWS.
+ * Environment: BENCH_DATABASE_URL (fresh), BENCH_ROWS, BENCH_CACHE_PREFIX (Redis keys of this run).
  */
 import { once } from 'node:events';
 import { createLogger, createMetrics, createRedis, createRedisCache, createRedisLock, initORM } from '@core/platform';
@@ -23,7 +23,7 @@ await serveParent(async () => {
   const orm = await initORM({ url, entities: mirrorEntities, migrations, logger });
   const redis = createRedis('redis://127.0.0.1:6379', logger);
   await once(redis, 'ready');
-  const prefix = `bench-d-${process.pid}-${Date.now()}:`;
+  const prefix = process.env.BENCH_CACHE_PREFIX ?? `bench:d:${process.pid}:`;
   const source = createFixtureSource({ scale: { customer: rows } });
   const store = createRecordStore({ orm, cache: createRedisCache(redis, { prefix, logger, metrics }), source, logger, metrics });
   const sync = createSyncRunner({ orm, source, store, lock: createRedisLock(redis, { prefix: `${prefix}lock:` }), logger, metrics });

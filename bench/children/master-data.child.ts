@@ -9,8 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { once } from 'node:events';
-import { createLogger, createRedis } from '@core/platform';
+import { createLogger } from '@core/platform';
 import { loadMasterDataConfig, startMasterDataService } from '@core/master-data-service';
 import { createFixtureSource } from '../../grpc-services/master-data/src/data/fixture/index.js';
 import { createMasterDataSubgraph } from '@core/master-data-subgraph';
@@ -41,17 +40,9 @@ await serveParent(async () => {
       ...(process.env.BENCH_CACHE_PREFIX ? { CACHE_PREFIX: process.env.BENCH_CACHE_PREFIX } : {}),
     });
     const customers = Number(process.env.BENCH_CUSTOMERS ?? 10_000);
-    // The connection is opened and awaited here: with enableOfflineQueue off, commands sent before
-    // it is ready fail, and the initial sync takes its lock right after start.
-    const redis = createRedis(config.REDIS_URL!, logger);
-    stops.push(async () => {
-      await redis.quit();
-    });
-    await once(redis, 'ready');
     const service = await startMasterDataService({
       config,
       logger,
-      redis,
       source: createFixtureSource({ scale: { customer: customers } }),
     });
     stops.push(() => service.stop());

@@ -109,6 +109,13 @@ export async function writeReport(
       'On 2 cores driver and server share the machine (and PostgreSQL/Redis), so absolute rates are ' +
       'floors of this box, not of the code: only the ratios, measured side by side in the same run, are meant to be compared.',
     '',
+    ...(Math.max(machine.loadAverage.start, machine.loadAverage.end ?? 0) > 2.5
+      ? [
+          `> **Warning:** the load average (${machine.loadAverage.start} → ${machine.loadAverage.end}) shows other work competing for the 2 cores during this run. ` +
+            'Throughput ratios are then distorted (both sides are starved alike, which flatters the slower one); CPU-per-call figures hold up better. Rerun on a quiet machine before trusting a verdict.',
+          '',
+        ]
+      : []),
     '## Results',
     '',
     markdownTable(results),

@@ -7,4 +7,6 @@ export interface BenchContext {
   log(message: string): void;
   /** A fresh, empty PostgreSQL database (dropped when the run ends); returns its URL. */
   freshDatabase(purpose: string): Promise<string>;
+  /** A Redis key prefix for this run's cache entries and locks; its keys are deleted when the run ends. */
+  redisPrefix(purpose: string): string;
 }

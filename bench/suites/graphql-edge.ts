@@ -28,7 +28,7 @@ export async function benchGraphqlEdge(ctx: BenchContext): Promise<BenchResult[]
   const database = await ctx.freshDatabase('bench_bc');
   const child = await startChild<EdgeInfo>('master-data', {
     args: ['--edge'],
-    env: { BENCH_DATABASE_URL: database, BENCH_CUSTOMERS: String(customers), BENCH_CACHE_PREFIX: `bench-bc-${process.pid}-${Date.now()}:` },
+    env: { BENCH_DATABASE_URL: database, BENCH_CUSTOMERS: String(customers), BENCH_CACHE_PREFIX: ctx.redisPrefix('bc') },
     logName: 'bc-master-data-edge',
   });
   ctx.log(`(b,c) service ${child.info.address}, subgraph ${child.info.subgraphUrl}, gateway ${child.info.gatewayUrl}`);
