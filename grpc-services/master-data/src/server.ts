@@ -12,6 +12,7 @@ import {
   createScheduler,
   DomainError,
   initORM,
+  redisReady,
   setPageTokenSecret,
   startMetricsServer,
   type Logger,
@@ -92,23 +93,6 @@ async function openSource(config: MasterDataConfig, logger: Logger): Promise<Mas
   });
 }
 
-/**
- * Waits (bounded) until Redis accepts commands. The client never queues commands while offline, so
- * a bootstrap sync started before the connection is up would find its lock "unreachable". When
- * Redis stays down the service starts anyway: reads degrade to the mirror and schedules retry syncs.
- */
-async function redisReady(redis: Redis, timeoutMs: number, logger: Logger): Promise<void> {
-  if (redis.status === 'ready') return;
-  let timer: NodeJS.Timeout | undefined;
-  const ready = new Promise<boolean>((resolve) => {
-    redis.once('ready', () => resolve(true));
-    timer = setTimeout(() => resolve(false), timeoutMs);
-  });
-  const connected = await ready;
-  clearTimeout(timer);
-  if (!connected) logger.warn({ timeoutMs }, 'Redis is not reachable yet; starting with cache and locks unavailable');
-}
-
 /** Entities the mirror has never synced successfully: a first start, or one interrupted before finishing. */
 async function neverSynced(orm: MikroORM): Promise<EntityDef[]> {
   const rows = (await orm.em
@@ -187,7 +171,12 @@ export async function startMasterDataService(options: StartMasterDataOptions): P
       closers.push({ name: 'redis', close: () => opened.quit() });
       redis = opened;
     }
-    if (redis) await redisReady(redis, REDIS_READY_TIMEOUT_MS, logger);
+    // The client never queues commands while offline, so a bootstrap sync started before the
+    // connection is up would find its lock unreachable. When Redis stays down the service starts
+    // anyway: reads degrade to the mirror and the schedules retry syncs.
+    if (redis && !(await redisReady(redis, REDIS_READY_TIMEOUT_MS))) {
+      logger.warn({ timeoutMs: REDIS_READY_TIMEOUT_MS }, 'Redis is not reachable yet; starting with cache and locks unavailable');
+    }
     const cache = redis
       ? createRedisCache(redis, { prefix: config.CACHE_PREFIX, logger, metrics })
       : createMemoryCache({ maxEntries: MEMORY_CACHE_ENTRIES, prefix: config.CACHE_PREFIX });
@@ -225,7 +214,7 @@ export async function startMasterDataService(options: StartMasterDataOptions): P
     const server = createGrpcServer({ name: 'master-data', logger, metrics, descriptorSet: protoDescriptorSet() });
     server.add(
       MasterDataServiceDefinition,
-      createMasterDataHandlers({ store, catalogue, entityState: (entity) => sync.entityState(entity) }),
+      createMasterDataHandlers({ store, catalogue, entityStates: (entities) => sync.entityStates(entities) }),
     );
     server.add(SyncServiceDefinition, createSyncHandlers({ runner: sync, store, catalogue }));
     const port = await server.listen(`${config.GRPC_HOST}:${config.GRPC_PORT}`);

@@ -31,7 +31,8 @@ export interface MasterDataHandlerDeps {
   /** Every catalogue entity, for ListEntities. */
   readonly catalogue: readonly EntityDef[];
   /** Freshness of one entity (the sync runner's view of `md_sync_state`). */
-  readonly entityState: (entity: EntityDef) => Promise<EntitySyncState>;
+  /** Freshness of several entities at once (two queries, not one per entity). */
+  readonly entityStates: (entities: readonly EntityDef[]) => Promise<EntitySyncState[]>;
 }
 
 /**
@@ -191,7 +192,7 @@ export function createMasterDataHandlers(
   return {
     async listEntities() {
       const sorted = [...deps.catalogue].sort((a, b) => a.name.localeCompare(b.name));
-      const states = await Promise.all(sorted.map((entity) => deps.entityState(entity)));
+      const states = await deps.entityStates(sorted);
       return { entities: sorted.map((entity, i) => toEntityMessage(entity, states[i])) };
     },
     async getRecord(request) {
