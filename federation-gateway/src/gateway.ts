@@ -2,8 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { createMetrics, type Logger, type Metrics, startHttpServer } from '@core/platform';
-import { handleGraphQLRequest, pathOf } from '@core/platform/graphql-http';
+import { createMetrics, type Logger, type Metrics } from '@core/platform';
+import { startGraphQLHttpServer } from '@core/platform/graphql-http';
 import { graphQLMetricsPlugin } from './metrics.js';
 import { subgraphsOf } from './supergraph.js';
 
@@ -122,30 +122,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return answers.every(Boolean);
   };
 
-  const http = await startHttpServer(
-    async (req, res) => {
-      const path = pathOf(req);
-      if (path === '/graphql') {
-        await handleGraphQLRequest(server, req, res, async () => ({ headers: req.headers }), options.maxBodyBytes);
-      } else if (path === '/health/live') {
-        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-      } else if (path === '/health/ready') {
-        const isReady = await ready();
-        res.writeHead(isReady ? 200 : 503, { 'content-type': 'text/plain' }).end(isReady ? 'ready\n' : 'not ready\n');
-      } else if (path === '/metrics') {
-        const body = await metrics.registry.metrics();
-        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
-      } else {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      }
-    },
-    options.port,
+  const http = await startGraphQLHttpServer({
+    server,
+    context: async (req) => ({ headers: req.headers }),
+    ready,
+    metrics,
+    maxBodyBytes: options.maxBodyBytes,
+    port: options.port,
     host,
-  );
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  });
   logger.info({ port: http.port, subgraphs: Object.fromEntries(subgraphUrls) }, 'federation gateway listening');
   return {
-    url: `http://${urlHost}:${http.port}/graphql`,
+    url: http.url,
     port: http.port,
     async stop() {
       loaded = false;

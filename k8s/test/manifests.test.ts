@@ -635,7 +635,7 @@ describe('k8s manifests', () => {
       for (const hpa of ofKind<IHorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler')) {
         const baseHpa = ofKind<IHorizontalPodAutoscaler>(base, 'HorizontalPodAutoscaler').find((candidate) => candidate.metadata.name === hpa.metadata.name);
         expect(hpa.spec?.minReplicas, describeObject(hpa)).toBeGreaterThanOrEqual(3);
-        expect(hpa.spec?.maxReplicas, describeObject(hpa)).toBeGreaterThan(baseHpa?.spec?.maxReplicas ?? Infinity);
+        expect(hpa.spec?.maxReplicas, describeObject(hpa)).toBeGreaterThan(baseHpa?.spec?.maxReplicas ?? Number.POSITIVE_INFINITY);
       }
       for (const pdb of ofKind<IPodDisruptionBudget>(objects, 'PodDisruptionBudget')) {
         expect(pdb.spec?.minAvailable, describeObject(pdb)).toBe(2);

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApolloServer, type BaseContext, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
+import { startHttpServer } from './http.js';
+import type { Metrics } from './metrics.js';
 
 /** Default largest accepted GraphQL request body: operations are small, files go through their own upload route. */
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -79,4 +81,60 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
 /** The path of a request URL without its query string. */
 export function pathOf(req: IncomingMessage): string {
   return (req.url ?? '/').split('?')[0] ?? '/';
+}
+
+/** Options of {@link startGraphQLHttpServer}. */
+export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
+  server: ApolloServer<TContext>;
+  /** Builds the per-request context (headers to propagate, DataLoaders, …). */
+  context: (req: IncomingMessage) => Promise<TContext>;
+  /** `/health/ready`: whether this process should receive traffic now. */
+  ready: () => boolean | Promise<boolean>;
+  /** `/metrics` is served only when given. */
+  metrics?: Metrics;
+  maxBodyBytes?: number;
+  port: number;
+  host: string;
+}
+
+/** A GraphQL HTTP endpoint started by {@link startGraphQLHttpServer}. */
+export interface GraphQLHttpServer {
+  /** `http://host:port/graphql`, with a wildcard bind address replaced by loopback. */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The HTTP face every GraphQL deployable shares: `/graphql`, `/health/live` (the process runs),
+ * `/health/ready` (as `ready` says; probes take replicas out of rotation while they stop) and
+ * `/metrics`. Keeping it in one place keeps probe semantics identical across the gateway and every
+ * subgraph, which the Kubernetes manifests rely on.
+ */
+export async function startGraphQLHttpServer<TContext extends BaseContext>(
+  options: GraphQLHttpServerOptions<TContext>,
+): Promise<GraphQLHttpServer> {
+  const { server, metrics } = options;
+  const http = await startHttpServer(
+    async (req, res) => {
+      const path = pathOf(req);
+      if (path === '/graphql') {
+        await handleGraphQLRequest(server, req, res, () => options.context(req), options.maxBodyBytes);
+      } else if (path === '/health/live') {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      } else if (path === '/health/ready') {
+        const ready = await options.ready();
+        res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'not ready\n');
+      } else if (path === '/metrics' && metrics) {
+        const body = await metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
+      } else {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      }
+    },
+    options.port,
+    options.host,
+  );
+  const urlHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  return { url: `http://${urlHost}:${http.port}/graphql`, port: http.port, close: () => http.close() };
 }

@@ -188,6 +188,7 @@ describe('authentication seam and metrics', () => {
 
 describe('graceful shutdown', () => {
   it('reports NOT_SERVING and lets an in-flight call finish', async () => {
+    // biome-ignore lint/style/useConst: the handler below captures it before the server exists
     let server: GrpcServer | undefined;
     let reportedDuringCall: string | undefined;
     const started = await startSyncServer({

@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { type Logger, type Metrics, startHttpServer } from '@core/platform';
+import type { Logger, Metrics } from '@core/platform';
 import { parse } from 'graphql';
 import { Counter } from 'prom-client';
 import { createRequestContext, type MasterDataContext } from './context.js';
 import { formatMasterDataError } from './errors.js';
 import { type GrpcCallListener, openMasterDataChannels } from './grpc.js';
-import { handleGraphQLRequest, pathOf } from '@core/platform/graphql-http';
+import { startGraphQLHttpServer } from '@core/platform/graphql-http';
 import { masterDataResolvers } from './resolvers/index.js';
 
 /** Location of the subgraph SDL; the composition script reads the same file. */
@@ -75,31 +75,17 @@ export async function createMasterDataSubgraph(options: MasterDataSubgraphOption
   await server.start();
 
   let ready = true;
-  const http = await startHttpServer(
-    async (req, res) => {
-      const path = pathOf(req);
-      if (path === '/graphql') {
-        await handleGraphQLRequest(server, req, res, async () =>
-          createRequestContext(channels, req.headers, logger, onCall),
-        );
-      } else if (path === '/health/live') {
-        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-      } else if (path === '/health/ready') {
-        res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'stopping\n');
-      } else if (path === '/metrics' && metrics) {
-        const body = await metrics.registry.metrics();
-        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
-      } else {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      }
-    },
-    options.port,
+  const http = await startGraphQLHttpServer({
+    server,
+    context: async (req) => createRequestContext(channels, req.headers, logger, onCall),
+    ready: () => ready,
+    metrics,
+    port: options.port,
     host,
-  );
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  });
   logger.info({ port: http.port, grpcAddress: options.grpcAddress }, 'master-data subgraph listening');
   return {
-    url: `http://${urlHost}:${http.port}/graphql`,
+    url: http.url,
     port: http.port,
     async stop() {
       ready = false;
