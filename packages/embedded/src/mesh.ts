@@ -55,6 +55,8 @@ export async function startMesh(config: EmbeddedConfig, logger: Logger): Promise
     const gateway = await createGateway({
       supergraphSdl: await readFile(config.supergraphPath, 'utf8'),
       subgraphUrls: { masterdata: subgraph.url },
+      // The embedded mode is a developer's laptop: schema exploration stays on.
+      introspection: true,
       logger: logger.child({ service: 'federation-gateway' }),
       host: config.host,
       port: config.gatewayPort,
