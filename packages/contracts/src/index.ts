@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 export * as commonV1 from './common-v1.js';
+export * as identityV1 from './identity-v1.js';
 export * as masterdataV1 from './masterdata-v1.js';
 
 let descriptorSet: Buffer | undefined;
