@@ -1,0 +1,32 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+
+/**
+ * Runs SQL with `?` placeholders in the EntityManager's transaction when it is in one. Values are
+ * bound by MikroORM; timestamps travel as ISO text cast to timestamptz, JSON as text cast to jsonb,
+ * so the same statements run on PostgreSQL and PGlite.
+ */
+export function query<T>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
+  return (em as SqlEntityManager).execute<T[]>(sql, params as unknown[], 'all') as Promise<T[]>;
+}
+
+/** A timestamp column value (drivers return Date or text) as a Date, null kept. */
+export function toDate(value: Date | string | null): Date | null {
+  if (value === null) return null;
+  return value instanceof Date ? value : new Date(value);
+}
+
+/** A jsonb string array column value (drivers return parsed JSON or text). */
+export function toStringArray(value: unknown): string[] {
+  const parsed = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+  return Array.isArray(parsed) ? parsed.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** Whether a database error is a unique-constraint violation; returns the constraint name when it is. */
+export function uniqueViolation(err: unknown): string | undefined {
+  const e = err as { code?: string; constraint?: string; name?: string; message?: string; cause?: unknown };
+  if (e?.code === '23505' || e?.name === 'UniqueConstraintViolationException') {
+    return e.constraint ?? /"([^"]+)"/.exec(e.message ?? '')?.[1] ?? '';
+  }
+  return undefined;
+}

@@ -1,0 +1,308 @@
+import type { IdentityServiceImplementation, UserScope as UserScopeMessage } from '@core/contracts/identity/v1';
+import {
+  decodePageToken,
+  encodePageToken,
+  failedPrecondition,
+  invalidArgument,
+  notFound,
+  resolvePageSize,
+  type FieldViolation,
+  type ServiceContextExt,
+} from '@core/platform';
+import type { CallContext } from 'nice-grpc';
+import { z } from 'zod';
+import type { Sessions } from '../auth/sessions.js';
+import type { PasswordHasher } from '../auth/passwords.js';
+import type { SigningKey } from '../auth/signing-key.js';
+import type { RefreshTokenStore } from '../data/refresh-token.store.js';
+import type { ServiceClientStore } from '../data/service-client.store.js';
+import type { UserChanges, UserRecord, UserStore } from '../data/user.store.js';
+import { isRole } from '../domain/roles.js';
+import {
+  checkClientId,
+  checkCredentialsShape,
+  checkNewPassword,
+  isUserId,
+  normaliseIdentifiers,
+  normaliseName,
+  normaliseRoles,
+  normaliseScope,
+  requireUserId,
+  throwIfViolations,
+} from '../domain/user.rules.js';
+import { withAccess } from './access.js';
+import { fromUserStatus, toServiceClientMessage, toUserMessage } from './mappers.js';
+
+/** Dependencies of {@link createIdentityHandlers}. */
+export interface IdentityHandlerDeps {
+  readonly sessions: Sessions;
+  readonly users: UserStore;
+  readonly clients: ServiceClientStore;
+  readonly refreshTokens: RefreshTokenStore;
+  readonly passwords: PasswordHasher;
+  readonly key: SigningKey;
+  readonly clock: () => Date;
+}
+
+const MAX_BATCH_IDS = 1000;
+const LIST_PAGE = { defaultSize: 50, maxSize: 500 };
+const MAX_QUERY_LENGTH = 200;
+const MAX_TOKEN_LENGTH = 4096;
+/** Fields UpdateUser can change (AIP-134 update mask paths). */
+const UPDATABLE = new Set(['username', 'email', 'nip', 'name', 'roles', 'scope', 'status']);
+
+const userPageToken = z.object({ n: z.string(), i: z.string(), f: z.string() });
+const clientPageToken = z.object({ c: z.string() });
+
+type Ctx = CallContext & ServiceContextExt;
+
+function tokenField(token: string, field: string): void {
+  const violations: FieldViolation[] = [];
+  if (token === '') violations.push({ field, description: 'required' });
+  else if (token.length > MAX_TOKEN_LENGTH) violations.push({ field, description: `at most ${MAX_TOKEN_LENGTH} characters` });
+  throwIfViolations(violations);
+}
+
+function scopeInput(scope: UserScopeMessage | undefined) {
+  return scope ? { area: scope.area, region: scope.region, unit: scope.unit, approvalLevel: scope.approvalLevel } : undefined;
+}
+
+/** The subject of the caller (handlers behind `withAccess` always have one unless public). */
+function subjectOf(context: Ctx): string {
+  return context.caller?.subject ?? 'anonymous';
+}
+
+/** IdentityService: proto ⇄ domain mapping; every RPC's access is declared in `access.ts`. */
+export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServiceImplementation<ServiceContextExt> {
+  const { sessions, users, clients, refreshTokens, passwords, key, clock } = deps;
+
+  const requireUser = async (id: string, field = 'id'): Promise<UserRecord> => {
+    const user = await users.findById(requireUserId(id, field));
+    if (!user) throw notFound('USER_NOT_FOUND', 'no user has this id', { id });
+    return user;
+  };
+
+  const tokenPair = (session: { access: { token: string; expiresAt: Date }; refresh: { token: string; expiresAt: Date } }) => ({
+    accessToken: session.access.token,
+    tokenType: 'Bearer',
+    accessTokenExpireTime: session.access.expiresAt,
+    refreshToken: session.refresh.token,
+    refreshTokenExpireTime: session.refresh.expiresAt,
+  });
+
+  const handlers: IdentityServiceImplementation<ServiceContextExt> = {
+    async login(request, context: Ctx) {
+      throwIfViolations(checkCredentialsShape(request.login, request.password));
+      const session = await sessions.login(request.login, request.password, context.peer);
+      return { tokens: tokenPair(session), user: toUserMessage(session.user) };
+    },
+
+    async refreshTokens(request) {
+      tokenField(request.refreshToken, 'refresh_token');
+      return { tokens: tokenPair(await sessions.refresh(request.refreshToken)) };
+    },
+
+    async logout(request) {
+      tokenField(request.refreshToken, 'refresh_token');
+      await sessions.logout(request.refreshToken);
+      return {};
+    },
+
+    async issueServiceToken(request) {
+      const violations: FieldViolation[] = [];
+      if (request.clientId === '' || request.clientId.length > 63) violations.push({ field: 'client_id', description: '1 to 63 characters' });
+      if (request.clientSecret === '' || request.clientSecret.length > 256) {
+        violations.push({ field: 'client_secret', description: '1 to 256 characters' });
+      }
+      throwIfViolations(violations);
+      const access = await sessions.issueServiceToken(request.clientId, request.clientSecret);
+      return { accessToken: access.token, tokenType: 'Bearer', accessTokenExpireTime: access.expiresAt };
+    },
+
+    async getJwks() {
+      return { jwksJson: JSON.stringify(key.jwks) };
+    },
+
+    async getMe(_request, context: Ctx) {
+      return { user: toUserMessage(await requireUser(subjectOf(context))) };
+    },
+
+    async getUser(request) {
+      return { user: toUserMessage(await requireUser(request.id)) };
+    },
+
+    async batchGetUsers(request) {
+      if (request.ids.length > MAX_BATCH_IDS) {
+        throw invalidArgument('TOO_MANY_IDS', `at most ${MAX_BATCH_IDS} ids per call`, [
+          { field: 'ids', description: `at most ${MAX_BATCH_IDS}, got ${request.ids.length}` },
+        ]);
+      }
+      const violations: FieldViolation[] = [];
+      request.ids.forEach((id, index) => {
+        if (!isUserId(id)) violations.push({ field: `ids[${index}]`, description: 'must be a UUID' });
+      });
+      throwIfViolations(violations);
+      const found = await users.findByIds([...new Set(request.ids.map((id) => id.toLowerCase()))]);
+      return { users: found.map(toUserMessage) };
+    },
+
+    async listUsers(request) {
+      const limit = resolvePageSize(request.pageSize, LIST_PAGE);
+      const violations: FieldViolation[] = [];
+      if (request.query.length > MAX_QUERY_LENGTH) violations.push({ field: 'query', description: `at most ${MAX_QUERY_LENGTH} characters` });
+      if (request.role !== '' && !isRole(request.role)) violations.push({ field: 'role', description: 'unknown role' });
+      const status = fromUserStatus(request.status);
+      if (request.status !== 0 && status === undefined) violations.push({ field: 'status', description: 'unknown status' });
+      throwIfViolations(violations);
+      const filter = { query: request.query.trim(), role: request.role, status };
+      // The token is bound to its filter, so it cannot be replayed against a different list.
+      const fingerprint = JSON.stringify([filter.query, filter.role, filter.status ?? '']);
+      let after: { name: string; id: string } | undefined;
+      if (request.pageToken) {
+        const token = decodePageToken(request.pageToken, userPageToken);
+        if (token.f !== fingerprint) {
+          throw invalidArgument('INVALID_PAGE_TOKEN', 'page_token belongs to a different query', [
+            { field: 'page_token', description: 'issued for other filters' },
+          ]);
+        }
+        after = { name: token.n, id: token.i };
+      }
+      const page = await users.list(filter, after, limit + 1);
+      const items = page.slice(0, limit);
+      const last = items.at(-1);
+      return {
+        users: items.map(toUserMessage),
+        nextPageToken: page.length > limit && last ? encodePageToken({ n: last.name, i: last.id, f: fingerprint }) : '',
+      };
+    },
+
+    async createUser(request) {
+      const violations: FieldViolation[] = [];
+      const identifiers = normaliseIdentifiers(request, violations);
+      const name = normaliseName(request.name, violations);
+      const roles = normaliseRoles(request.roles, violations);
+      const scope = normaliseScope(scopeInput(request.scope), violations);
+      violations.push(...checkNewPassword(request.password, 'password'));
+      throwIfViolations(violations);
+      const passwordHash = await passwords.hash(request.password);
+      const user = await users.create({ ...identifiers, name, roles, scope, passwordHash }, clock());
+      return { user: toUserMessage(user) };
+    },
+
+    async updateUser(request, context: Ctx) {
+      const paths = request.updateMask ?? [];
+      const violations: FieldViolation[] = [];
+      if (!request.user) violations.push({ field: 'user', description: 'required' });
+      if (paths.length === 0) violations.push({ field: 'update_mask', description: 'name the fields to change' });
+      paths.forEach((path, index) => {
+        if (!UPDATABLE.has(path)) violations.push({ field: `update_mask[${index}]`, description: `'${path.slice(0, 64)}' cannot be changed` });
+      });
+      throwIfViolations(violations);
+      const input = request.user!;
+      const current = await requireUser(input.id, 'user.id');
+      const changes: { -readonly [K in keyof UserChanges]: UserChanges[K] } = {};
+      const mask = new Set(paths);
+      if (mask.has('username') || mask.has('email') || mask.has('nip')) {
+        const merged = normaliseIdentifiers(
+          {
+            username: mask.has('username') ? input.username : (current.username ?? ''),
+            email: mask.has('email') ? input.email : (current.email ?? ''),
+            nip: mask.has('nip') ? input.nip : (current.nip ?? ''),
+          },
+          violations,
+        );
+        if (mask.has('username')) changes.username = merged.username;
+        if (mask.has('email')) changes.email = merged.email;
+        if (mask.has('nip')) changes.nip = merged.nip;
+      }
+      if (mask.has('name')) changes.name = normaliseName(input.name, violations, 'user.name');
+      if (mask.has('roles')) changes.roles = normaliseRoles(input.roles, violations, 'user.roles');
+      if (mask.has('scope')) changes.scope = normaliseScope(scopeInput(input.scope), violations, 'user.scope');
+      if (mask.has('status')) {
+        const status = fromUserStatus(input.status);
+        if (status === undefined) violations.push({ field: 'user.status', description: 'ACTIVE or DISABLED' });
+        else changes.status = status;
+      }
+      throwIfViolations(violations);
+      if (changes.status === 'disabled' && current.id === context.caller?.subject) {
+        throw failedPrecondition('CANNOT_DISABLE_SELF', 'an administrator cannot disable their own account');
+      }
+      const now = clock();
+      const updated = await users.update(current.id, changes, now);
+      if (!updated) throw notFound('USER_NOT_FOUND', 'no user has this id', { id: current.id });
+      if (changes.status === 'disabled') await refreshTokens.revokeAllOf(current.id, now, 'user disabled');
+      return { user: toUserMessage(updated) };
+    },
+
+    async setPassword(request) {
+      throwIfViolations(checkNewPassword(request.newPassword, 'new_password'));
+      const user = await requireUser(request.userId, 'user_id');
+      const now = clock();
+      await users.setPasswordHash(user.id, await passwords.hash(request.newPassword), now);
+      await refreshTokens.revokeAllOf(user.id, now, 'password reset');
+      return {};
+    },
+
+    async changePassword(request, context: Ctx) {
+      const violations = checkNewPassword(request.newPassword, 'new_password');
+      if (request.currentPassword === '') violations.push({ field: 'current_password', description: 'required' });
+      else if (request.currentPassword.length > 256) violations.push({ field: 'current_password', description: 'at most 256 characters' });
+      throwIfViolations(violations);
+      const user = await requireUser(subjectOf(context));
+      await sessions.verifyCurrentPassword(user, request.currentPassword, context.peer);
+      const now = clock();
+      await users.setPasswordHash(user.id, await passwords.hash(request.newPassword), now);
+      await refreshTokens.revokeAllOf(user.id, now, 'password changed');
+      return {};
+    },
+
+    async disableUser(request, context: Ctx) {
+      const user = await requireUser(request.id);
+      if (user.id === context.caller?.subject) {
+        throw failedPrecondition('CANNOT_DISABLE_SELF', 'an administrator cannot disable their own account');
+      }
+      const now = clock();
+      const updated = await users.update(user.id, { status: 'disabled' }, now);
+      await refreshTokens.revokeAllOf(user.id, now, 'user disabled');
+      return { user: toUserMessage(updated ?? user) };
+    },
+
+    async enableUser(request) {
+      const user = await requireUser(request.id);
+      const updated = await users.update(user.id, { status: 'active' }, clock());
+      return { user: toUserMessage(updated ?? user) };
+    },
+
+    async unlockUser(request) {
+      const user = await requireUser(request.id);
+      const updated = await users.unlock(user.id, clock());
+      return { user: toUserMessage(updated ?? user) };
+    },
+
+    async createServiceClient(request, context: Ctx) {
+      const violations: FieldViolation[] = [];
+      checkClientId(request.clientId, violations);
+      const displayName = normaliseName(request.displayName, violations, 'display_name');
+      const roles = normaliseRoles(request.roles, violations);
+      throwIfViolations(violations);
+      const { client, secret } = await clients.create(
+        { clientId: request.clientId, displayName, roles, createdBy: subjectOf(context) },
+        clock(),
+      );
+      return { client: toServiceClientMessage(client), clientSecret: secret };
+    },
+
+    async listServiceClients(request) {
+      const limit = resolvePageSize(request.pageSize, LIST_PAGE);
+      const after = request.pageToken ? decodePageToken(request.pageToken, clientPageToken).c : undefined;
+      const page = await clients.list(after, limit + 1);
+      const items = page.slice(0, limit);
+      const last = items.at(-1);
+      return {
+        clients: items.map(toServiceClientMessage),
+        nextPageToken: page.length > limit && last ? encodePageToken({ c: last.clientId }) : '',
+      };
+    },
+  };
+  return withAccess(handlers);
+}
