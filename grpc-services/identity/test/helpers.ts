@@ -32,6 +32,8 @@ export interface TestIdentity {
   readonly service: IdentityService;
   readonly database: TestDatabase;
   readonly clock: TestClock;
+  /** Directory holding the generated signing key (tests forge tokens with it). */
+  readonly keyDir: string;
   readonly identity: IdentityClient;
   /** Call options carrying `authorization: Bearer <token>`. */
   as(token: string): { metadata: Metadata };
@@ -75,6 +77,7 @@ export async function startTestIdentity(label: string, env: Record<string, strin
     service,
     database,
     clock,
+    keyDir,
     identity: grpc.client,
     as,
     async tokenOf(role) {

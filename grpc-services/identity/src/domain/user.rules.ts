@@ -42,11 +42,17 @@ export function classifyLogin(login: string): LoginIdentifier {
   return { kind: 'username', value: value.toLowerCase() };
 }
 
+/** Whether text holds control characters (NUL among them, which PostgreSQL text cannot store). */
+export function hasControlCharacters(text: string): boolean {
+  return CONTROL.test(text);
+}
+
 /** Checks the shape of login credentials (not their truth). */
 export function checkCredentialsShape(login: string, password: string): FieldViolation[] {
   const violations: FieldViolation[] = [];
   if (login.trim() === '') violations.push({ field: 'login', description: 'required' });
   else if (login.length > MAX_LOGIN_LENGTH) violations.push({ field: 'login', description: `at most ${MAX_LOGIN_LENGTH} characters` });
+  else if (CONTROL.test(login)) violations.push({ field: 'login', description: 'must not contain control characters' });
   if (password === '') violations.push({ field: 'password', description: 'required' });
   else if (password.length > MAX_PASSWORD_LENGTH) {
     violations.push({ field: 'password', description: `at most ${MAX_PASSWORD_LENGTH} characters` });
@@ -76,7 +82,7 @@ export function normaliseIdentifiers(input: { username: string; email: string; n
   if (username !== null && !USERNAME.test(username)) {
     violations.push({ field: 'username', description: 'lowercase, starts with a letter, 3 to 64 of a-z 0-9 . _ -' });
   }
-  if (email !== null && (email.length > MAX_LOGIN_LENGTH || !EMAIL.test(email))) {
+  if (email !== null && (email.length > MAX_LOGIN_LENGTH || !EMAIL.test(email) || CONTROL.test(email))) {
     violations.push({ field: 'email', description: 'not a valid email address' });
   }
   if (nip !== null && !NIP.test(nip)) violations.push({ field: 'nip', description: '3 to 30 digits' });

@@ -22,6 +22,7 @@ import {
   checkClientId,
   checkCredentialsShape,
   checkNewPassword,
+  hasControlCharacters,
   isUserId,
   normaliseIdentifiers,
   normaliseName,
@@ -110,7 +111,9 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
 
     async issueServiceToken(request) {
       const violations: FieldViolation[] = [];
-      if (request.clientId === '' || request.clientId.length > 63) violations.push({ field: 'client_id', description: '1 to 63 characters' });
+      if (request.clientId === '' || request.clientId.length > 63 || hasControlCharacters(request.clientId)) {
+        violations.push({ field: 'client_id', description: '1 to 63 printable characters' });
+      }
       if (request.clientSecret === '' || request.clientSecret.length > 256) {
         violations.push({ field: 'client_secret', description: '1 to 256 characters' });
       }
@@ -149,7 +152,9 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
     async listUsers(request) {
       const limit = resolvePageSize(request.pageSize, LIST_PAGE);
       const violations: FieldViolation[] = [];
-      if (request.query.length > MAX_QUERY_LENGTH) violations.push({ field: 'query', description: `at most ${MAX_QUERY_LENGTH} characters` });
+      if (request.query.length > MAX_QUERY_LENGTH || hasControlCharacters(request.query)) {
+        violations.push({ field: 'query', description: `at most ${MAX_QUERY_LENGTH} printable characters` });
+      }
       if (request.role !== '' && !isRole(request.role)) violations.push({ field: 'role', description: 'unknown role' });
       const status = fromUserStatus(request.status);
       if (request.status !== 0 && status === undefined) violations.push({ field: 'status', description: 'unknown status' });
