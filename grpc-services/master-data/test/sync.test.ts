@@ -54,6 +54,12 @@ async function mirrorRow(key: number): Promise<MirrorRow | undefined> {
   return row;
 }
 
+/** Keys full runs recorded as seen and have not dropped yet (only a run in progress should have any). */
+async function seenKeyCount(entity: string): Promise<number> {
+  const [row] = await sql<{ n: string }>('SELECT count(*)::text AS n FROM md_sync_seen WHERE entity = ?', [entity]);
+  return Number(row?.n);
+}
+
 async function mirrorCount(entity: string): Promise<number> {
   const [row] = await sql<{ n: string }>('SELECT count(*)::text AS n FROM md_record WHERE entity = ?', [entity]);
   return Number(row?.n);
@@ -194,6 +200,13 @@ describe('sync runner', () => {
 
     expect(run).toMatchObject({ mode: 'full', status: 'succeeded', rowsRead: CUSTOMERS - 2, rowsUpserted: 1, rowsDeleted: 3 });
     for (const id of doomed) expect(await mirrorRow(id)).toBeUndefined();
+    // Only the new row was written; the unchanged ones were recorded as seen, not rewritten.
+    const written = await sql<{ record_key: string }>('SELECT record_key FROM md_record WHERE entity = ? AND synced_at >= ?::timestamptz', [
+      'customer',
+      run.startedAt.toISOString(),
+    ]);
+    expect(written.map((row) => row.record_key)).toEqual([encodeRecordKey(['99999001'])]);
+    expect(await seenKeyCount('customer')).toBe(0);
     expect((await mirrorRow(99_999_001))?.data).toMatchObject({ CUSTOMER_NAME: 'TOKO ANYAR' });
     expect(await mirrorCount('customer')).toBe(fixture.count('customer'));
     expect((await runner.entityState(customer)).rowCount).toBe(fixture.count('customer'));
@@ -211,9 +224,10 @@ describe('sync runner', () => {
 
     expect((await mirrorRow(99_999_002))?.data).toMatchObject({ CUSTOMER_NAME: 'TOKO LEWAT' });
     expect((await runner.entityState(customer)).rowCount).toBe(before + 1);
-    // The next sync sees it unchanged.
+    // The next sync sees it unchanged and rewrites no row.
     const run = await runner.run(customer, { mode: 'full', trigger: 'manual', triggeredBy: 'test' });
     expect(run).toMatchObject({ status: 'succeeded', rowsUpserted: 0, rowsDeleted: 0 });
+    expect(await sql('SELECT 1 FROM md_record WHERE entity = ? AND synced_at >= ?::timestamptz', ['customer', run.startedAt.toISOString()])).toHaveLength(0);
     expect((await runner.entityState(customer)).rowCount).toBe(fixture.count('customer'));
   });
 
@@ -282,6 +296,8 @@ describe('sync runner', () => {
     expect(await mirrorCount('customer')).toBe(fixture.count('customer'));
     expect((await mirrorRow(customerId(firstBatchRow)))?.data).toMatchObject({ CUSTOMER_NAME: 'TOKO SEBELUM PUTUS' });
     expect(await runner.getRun(run.id)).toEqual(run);
+    // The keys its first batches recorded as seen went with it.
+    expect(await seenKeyCount('customer')).toBe(0);
   });
 
   it('pages through the history newest first, per entity or across entities', async () => {
@@ -323,6 +339,26 @@ describe('sync runner', () => {
     const lastSuccess = /masterdata_sync_last_success_timestamp\{entity="customer"\} ([\d.e+]+)/.exec(text);
     const state = await runner.entityState(customer);
     expect(Number(lastSuccess?.[1])).toBeCloseTo((state.lastSuccessAt as Date).getTime() / 1000, 3);
+  });
+
+  it('seen keys left by a run that died do not save a row from the next full run, which drops them', async () => {
+    const rows = await fixtureCustomers();
+    const vanished = customerId(rows[42] as SourceRow);
+    const deadRun = '00000000-0000-4000-8000-000000000042';
+    // As a replica killed during its full run leaves them: the vanished row among its seen keys.
+    await sql(
+      'INSERT INTO md_sync_seen (run_id, entity, record_key) SELECT ?::uuid, ?, record_key FROM md_record WHERE entity = ?',
+      [deadRun, 'customer', 'customer'],
+    );
+    expect(await seenKeyCount('customer')).toBe(await mirrorCount('customer'));
+    expect(fixture.delete('customer', [vanished])).toBe(true);
+
+    const run = await runner.run(customer, { mode: 'full', trigger: 'manual', triggeredBy: 'test' });
+
+    expect(run).toMatchObject({ mode: 'full', status: 'succeeded', rowsUpserted: 0, rowsDeleted: 1 });
+    expect(await mirrorRow(vanished)).toBeUndefined();
+    expect(await mirrorCount('customer')).toBe(fixture.count('customer'));
+    expect(await seenKeyCount('customer')).toBe(0);
   });
 });
 

@@ -55,30 +55,54 @@ export function toMirrorRow(entity: EntityDef, row: SourceRow): MirrorRow {
   };
 }
 
+// One statement per batch. `unchanged` finds the rows whose hash the mirror already has with a
+// read-only probe of the primary key: they are not handed to INSERT … ON CONFLICT at all, because
+// even a DO UPDATE whose WHERE is false locks the existing tuple (a header write and WAL per row),
+// which made a full run over an unchanged view as slow as a first load. Their data stays text and
+// is not parsed into jsonb. A full run passes its id and the unchanged keys are recorded as seen by
+// it in md_sync_seen, so the closing sweep can tell them from rows the source no longer has
+// (changed and new rows carry the run's time in synced_at). A narrow key in an unlogged table is
+// far cheaper than re-stamping the wide mirror row, and an unchanged row keeps the time the mirror
+// last wrote it, which is what a record's sync_time says.
+// The WHERE on DO UPDATE still skips a row that became equal meanwhile (a concurrent read-through).
 // `m.xmax = 0` holds only for a tuple this statement inserted (an updated tuple carries our xid),
-// which tells inserts from updates without a second query. The WHERE on DO UPDATE is what skips
-// unchanged rows: they produce no new tuple, no WAL and no RETURNING row.
-const UPSERT_SQL = `INSERT INTO md_record AS m (entity, record_key, data, search_text, row_hash, source_updated_at, synced_at)
-SELECT ?, r.k, r.d, r.s, r.h, r.u, COALESCE(?::timestamptz, now())
-FROM json_to_recordset(?::json) AS r(k text, d jsonb, s text, h text, u timestamptz)
+// which tells inserts from updates without a second query.
+const UPSERT_SQL = `WITH input AS MATERIALIZED (
+  SELECT r.k, r.d, r.s, r.h, r.u FROM json_to_recordset(?::json) AS r(k text, d text, s text, h text, u timestamptz)
+), unchanged AS MATERIALIZED (
+  SELECT i.k FROM input AS i JOIN md_record AS m ON m.entity = ? AND m.record_key = i.k AND m.row_hash = i.h
+), seen AS (
+  INSERT INTO md_sync_seen (run_id, entity, record_key)
+  SELECT ?::uuid, ?, u.k FROM unchanged AS u WHERE ?::uuid IS NOT NULL
+  ON CONFLICT (run_id, record_key) DO NOTHING
+)
+INSERT INTO md_record AS m (entity, record_key, data, search_text, row_hash, source_updated_at, synced_at)
+SELECT ?, i.k, i.d::jsonb, i.s, i.h, i.u, COALESCE(?::timestamptz, now())
+FROM input AS i WHERE NOT EXISTS (SELECT 1 FROM unchanged AS x WHERE x.k = i.k)
 ON CONFLICT (entity, record_key) DO UPDATE SET
   data = EXCLUDED.data, search_text = EXCLUDED.search_text, row_hash = EXCLUDED.row_hash,
   source_updated_at = EXCLUDED.source_updated_at, synced_at = EXCLUDED.synced_at
 WHERE m.row_hash IS DISTINCT FROM EXCLUDED.row_hash
 RETURNING m.record_key AS k, (m.xmax::text = '0') AS inserted`;
 
-// Marks rows a full run read but did not rewrite, so the closing sweep can tell them from rows
-// the source no longer has. Only unchanged keys reach it; changed ones already carry the time.
-const MARK_SEEN_SQL = `UPDATE md_record SET synced_at = ?::timestamptz
-WHERE entity = ? AND record_key IN (SELECT json_array_elements_text(?::json)) AND synced_at < ?::timestamptz`;
+/** Parameters of {@link UPSERT_SQL} in placeholder order. */
+function upsertParams(entity: EntityDef, rowsJson: string, syncTime: string | null, seenByRun: string | null): unknown[] {
+  return [rowsJson, entity.name, seenByRun, entity.name, seenByRun, entity.name, syncTime];
+}
+
+const FORGET_RUN_SEEN_SQL = 'DELETE FROM md_sync_seen WHERE run_id = ?::uuid';
+const FORGET_ENTITY_SEEN_SQL = 'DELETE FROM md_sync_seen WHERE entity = ?';
 
 // Keyset over the primary key from the last deleted key: each chunk continues where the previous
 // one stopped, so a sweep of a large entity stays linear instead of rescanning from the start.
-// The last key is taken by PostgreSQL (its collation orders the keys, not JavaScript's).
+// A row survives when this run wrote it (synced_at from the run's start on) or recorded it as
+// seen; the anti-join probes md_sync_seen's primary key. The last key is taken by PostgreSQL (its
+// collation orders the keys, not JavaScript's).
 const SWEEP_SQL = `WITH doomed AS (
-  SELECT record_key FROM md_record
-  WHERE entity = ? AND record_key > ? AND synced_at < ?::timestamptz
-  ORDER BY record_key LIMIT ?
+  SELECT m.record_key FROM md_record AS m
+  WHERE m.entity = ? AND m.record_key > ? AND m.synced_at < ?::timestamptz
+    AND NOT EXISTS (SELECT 1 FROM md_sync_seen AS s WHERE s.run_id = ?::uuid AND s.record_key = m.record_key)
+  ORDER BY m.record_key LIMIT ?
 ), gone AS (
   DELETE FROM md_record AS m USING doomed
   WHERE m.entity = ? AND m.record_key = doomed.record_key
@@ -122,15 +146,15 @@ function batchJson(rows: Iterable<MirrorRow>): string {
 
 /**
  * Inserts new rows and rewrites changed ones (by row hash) in one statement; unchanged rows are
- * not written. With `markSeen` (full runs) unchanged rows get `synced_at = syncTime` as well, so
- * {@link sweepUnseen} can delete what the run did not see. Runs in `em`'s transaction if any.
+ * not written. With `seenByRun` (a full run's id) the unchanged keys are recorded as seen by that
+ * run, so {@link sweepUnseen} can delete what the run did not see. Runs in `em`'s transaction if any.
  */
 export async function upsertBatch(
   em: EntityManager,
   entity: EntityDef,
   rows: readonly SourceRow[],
   syncTime: Date,
-  options: { markSeen?: boolean } = {},
+  options: { seenByRun?: string } = {},
 ): Promise<BatchWriteResult> {
   // A view with a duplicated key would make ON CONFLICT touch one row twice in a statement, which
   // PostgreSQL rejects; the last row of the batch wins, as it would across batches.
@@ -142,20 +166,13 @@ export async function upsertBatch(
   const duplicates = rows.length - byKey.size;
   if (byKey.size === 0) return { changedKeys: [], inserted: 0, updated: 0, duplicates };
 
-  const syncTimeText = syncTime.toISOString();
-  const written = await execute<{ k: string; inserted: boolean }>(em, UPSERT_SQL, [
-    entity.name,
-    syncTimeText,
-    batchJson(byKey.values()),
-  ]);
+  const written = await execute<{ k: string; inserted: boolean }>(
+    em,
+    UPSERT_SQL,
+    upsertParams(entity, batchJson(byKey.values()), syncTime.toISOString(), options.seenByRun ?? null),
+  );
   const changedKeys = written.map((row) => row.k);
   const inserted = written.filter((row) => row.inserted).length;
-
-  if (options.markSeen && changedKeys.length < byKey.size) {
-    const changed = new Set(changedKeys);
-    const unchanged = [...byKey.keys()].filter((key) => !changed.has(key));
-    await execute(em, MARK_SEEN_SQL, [syncTimeText, entity.name, JSON.stringify(unchanged), syncTimeText]);
-  }
   return { changedKeys, inserted, updated: changedKeys.length - inserted, duplicates };
 }
 
@@ -166,11 +183,11 @@ export async function upsertBatch(
  */
 export async function upsertOne(em: EntityManager, entity: EntityDef, row: SourceRow): Promise<{ changed: boolean; inserted: boolean }> {
   return em.transactional(async (tem) => {
-    const written = await execute<{ k: string; inserted: boolean }>(tem, UPSERT_SQL, [
-      entity.name,
-      null,
-      batchJson([toMirrorRow(entity, row)]),
-    ]);
+    const written = await execute<{ k: string; inserted: boolean }>(
+      tem,
+      UPSERT_SQL,
+      upsertParams(entity, batchJson([toMirrorRow(entity, row)]), null, null),
+    );
     const inserted = written[0]?.inserted === true;
     if (inserted) await addToRowCount(tem, entity, 1);
     return { changed: written.length > 0, inserted };
@@ -185,26 +202,38 @@ export interface SweepChunk {
 }
 
 /**
- * Deletes up to `limit` rows of the entity with `synced_at` before `runStartedAt` (rows a full run
- * did not see) and a key after `afterKey` ('' for the first chunk). Chunked so the deleted keys
- * can be invalidated without ever holding all of them.
+ * Deletes up to `limit` rows of the entity that the full run `run` did not see — neither written
+ * by it (`synced_at` before its start) nor recorded as seen by {@link upsertBatch} — with a key
+ * after `afterKey` ('' for the first chunk). Chunked so the deleted keys can be invalidated
+ * without ever holding all of them.
  */
 export async function sweepUnseen(
   em: EntityManager,
   entity: EntityDef,
-  runStartedAt: Date,
+  run: { id: string; startedAt: Date },
   afterKey: string,
   limit: number,
 ): Promise<SweepChunk> {
   const deleted = await execute<{ k: string; last: string }>(em, SWEEP_SQL, [
     entity.name,
     afterKey,
-    runStartedAt.toISOString(),
+    run.startedAt.toISOString(),
+    run.id,
     limit,
     entity.name,
   ]);
   const deletedKeys = deleted.map((row) => row.k);
   return { deletedKeys, nextAfterKey: deleted.length < limit ? undefined : deleted[0]?.last };
+}
+
+/**
+ * Drops the seen keys of one run (`{ runId }`, when it ends) or every run of an entity
+ * (`{ entity }`, when a full run starts: under the entity's lock any left are from a run that
+ * died before its end).
+ */
+export async function forgetSeenKeys(em: EntityManager, of: { runId: string } | { entity: EntityDef }): Promise<void> {
+  if ('runId' in of) await execute(em, FORGET_RUN_SEEN_SQL, [of.runId]);
+  else await execute(em, FORGET_ENTITY_SEEN_SQL, [of.entity.name]);
 }
 
 /** Adjusts the entity's mirrored row count by `delta` (creating its state row if needed). */

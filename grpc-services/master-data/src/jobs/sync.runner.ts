@@ -14,7 +14,7 @@ import {
 } from '@core/platform';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { z } from 'zod';
-import { addToRowCount, databaseNow, recountRows, sweepUnseen, upsertBatch } from '../data/mirror-writer.js';
+import { addToRowCount, databaseNow, forgetSeenKeys, recountRows, sweepUnseen, upsertBatch } from '../data/mirror-writer.js';
 import type { RecordStore } from '../data/record-store.js';
 import type { MasterDataSource, SourceRow } from '../data/source.js';
 import type { EntityDef } from '../domain/catalogue.types.js';
@@ -157,7 +157,7 @@ function createSyncMetrics(metrics: Metrics | undefined, lastSuccesses: () => Pr
       () =>
         new Counter({
           name: 'masterdata_sync_errors_total',
-          help: 'Sync failures by stage (run = the run failed; invalidate = cache invalidation after a write failed)',
+          help: 'Sync failures by stage (run = the run failed; invalidate = cache invalidation after a write failed; cleanup = a failed run\'s seen keys were not dropped)',
           labelNames: ['entity', 'stage'] as const,
           registers,
         }),
@@ -258,9 +258,12 @@ export function createSyncRunner(options: SyncRunnerOptions): SyncRunner {
     let progress: RunProgress = { rowsRead: 0, rowsUpserted: 0, rowsDeleted: 0 };
     let maxSeen: Date | undefined;
     try {
-      // Full runs re-stamp every row they read, so the closing sweep deletes exactly the unseen rows.
+      // Full runs record the keys they read without rewriting, so the closing sweep deletes exactly
+      // the unseen rows. Keys left by a run that died mid-way would only waste space: drop them.
+      if (mode === 'full') await forgetSeenKeys(em, { entity });
+      const seen = mode === 'full' ? { seenByRun: run.id } : {};
       const writeBatch = async (tem: EntityManager, rows: SourceRow[]) => {
-        const written = await upsertBatch(tem, entity, rows, startedAt, { markSeen: mode === 'full' });
+        const written = await upsertBatch(tem, entity, rows, startedAt, seen);
         await addToRowCount(tem, entity, written.inserted);
         if (written.duplicates > 0) log.warn({ duplicates: written.duplicates }, 'source batch repeated keys; the last row of each key was kept');
         for (const row of rows) maxSeen = laterOf(maxSeen, sourceUpdatedAt(entity, row));
@@ -297,7 +300,7 @@ export function createSyncRunner(options: SyncRunnerOptions): SyncRunner {
               let afterKey: string | undefined = '';
               let deleted = 0;
               while (afterKey !== undefined) {
-                const chunk = await sweepUnseen(tem, entity, startedAt, afterKey, SWEEP_CHUNK);
+                const chunk = await sweepUnseen(tem, entity, { id: run.id, startedAt }, afterKey, SWEEP_CHUNK);
                 deleted += chunk.deletedKeys.length;
                 if (!dropWholeCache) deletedKeys.push(...chunk.deletedKeys);
                 if (deletedKeys.length > maxDeletedKeys) {
@@ -307,6 +310,7 @@ export function createSyncRunner(options: SyncRunnerOptions): SyncRunner {
                 afterKey = chunk.nextAfterKey;
               }
               progress = { ...progress, rowsDeleted: deleted };
+              await forgetSeenKeys(tem, { runId: run.id });
               await recountRows(tem, entity);
             }
             await recordRunSucceeded(tem, {
@@ -340,6 +344,13 @@ export function createSyncRunner(options: SyncRunnerOptions): SyncRunner {
       log.error({ err, ...progress }, 'sync failed');
       const finishedAt = new Date();
       await recordRunFailed(fork(), { id: run.id, finishedAt, error: message, watermarkTo: state.watermark, progress });
+      if (mode === 'full') {
+        // Not fatal: the next full run of the entity drops them before it starts.
+        await forgetSeenKeys(fork(), { runId: run.id }).catch((cleanupErr: unknown) => {
+          metrics?.errors.inc({ entity: entity.name, stage: 'cleanup' });
+          log.error({ err: cleanupErr }, 'seen keys of the failed run not dropped');
+        });
+      }
       metrics?.duration.observe({ entity: entity.name, mode, status: 'failed' }, (finishedAt.getTime() - startedAt.getTime()) / 1000);
       return (await findRun(fork(), run.id)) as SyncRunRecord;
     }
