@@ -152,7 +152,7 @@ export async function startIdentityService(options: StartIdentityOptions): Promi
     const http = await startHttpServer(httpHandler(metrics, key), config.METRICS_PORT, config.GRPC_HOST, { logger });
     closers.push({ name: 'http server', close: () => http.close() });
 
-    const authenticate = createIdentityAuthenticator({
+    const authenticator = createIdentityAuthenticator({
       settings: tokenSettings,
       principals: {
         userActive: async (id) => isUserId(id) && (await users.statusOf(id.toLowerCase())) === 'active',
@@ -161,8 +161,24 @@ export async function startIdentityService(options: StartIdentityOptions): Promi
       logger,
       rejections,
     });
-    const server = createGrpcServer({ name: 'identity', logger, metrics, authenticate, descriptorSet: protoDescriptorSet() });
-    server.add(IdentityServiceDefinition, createIdentityHandlers({ sessions, users, clients, refreshTokens, passwords, key, clock }));
+    const server = createGrpcServer({
+      name: 'identity',
+      logger,
+      metrics,
+      authenticate: authenticator.authenticate,
+      descriptorSet: protoDescriptorSet(),
+    });
+    const handlers = createIdentityHandlers({
+      sessions,
+      users,
+      clients,
+      refreshTokens,
+      passwords,
+      key,
+      clock,
+      rejectionOf: authenticator.rejectionOf,
+    });
+    server.add(IdentityServiceDefinition, handlers);
     const port = await server.listen(`${config.GRPC_HOST}:${config.GRPC_PORT}`);
     closers.push({ name: 'grpc server', close: () => server.shutdown() });
 

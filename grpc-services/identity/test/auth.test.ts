@@ -74,6 +74,18 @@ describe('bearer tokens the service refuses with UNAUTHENTICATED', () => {
   });
 });
 
+describe('public RPCs with a stale bearer token', () => {
+  it('still refresh and sign in, while protected RPCs refuse the token', async () => {
+    const session = await t.identity.login({ login: 'demo.tl', password: 'demo-tl-pass' });
+    t.clock.advance(15 * 60_000 + 1000);
+    const stale = t.as(session.tokens!.accessToken);
+    await expectError(t.identity.getMe({}, stale), 'UNAUTHENTICATED', 'TOKEN_EXPIRED');
+    const refreshed = await t.identity.refreshTokens({ refreshToken: session.tokens!.refreshToken }, stale);
+    expect((await t.identity.getMe({}, t.as(refreshed.tokens!.accessToken))).user?.username).toBe('demo.tl');
+    expect((await t.identity.login({ login: 'demo.tl', password: 'demo-tl-pass' }, t.as('garbage'))).user?.username).toBe('demo.tl');
+  });
+});
+
 describe('access to RPCs', () => {
   it('declares the access of every RPC of the contract', () => {
     const rpcs = Object.values(IdentityServiceDefinition.methods).map((m) => m.name);

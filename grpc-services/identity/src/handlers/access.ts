@@ -1,5 +1,6 @@
 import type { IdentityServiceImplementation } from '@core/contracts/identity/v1';
-import type { Caller, ServiceContextExt } from '@core/platform';
+import type { Caller, DomainError, ServiceContextExt } from '@core/platform';
+import type { CallContext, Metadata } from 'nice-grpc';
 import { ADMIN_ROLE } from '../domain/roles.js';
 import { authenticationRequired, roleRequired, userRequired } from '../domain/identity.errors.js';
 import { SERVICE_SUBJECT_PREFIX } from '../auth/access-tokens.js';
@@ -35,10 +36,13 @@ export const IDENTITY_ACCESS: Record<keyof IdentityServiceImplementation, Access
   listServiceClients: 'admin',
 };
 
-/** Checks `access` against the caller; UNAUTHENTICATED without a token, PERMISSION_DENIED without the right. */
-export function authorize(access: Access, caller: Caller | undefined): void {
+/**
+ * Checks `access` against the caller: UNAUTHENTICATED without a valid token (the token's refusal
+ * when one was presented), PERMISSION_DENIED without the right.
+ */
+export function authorize(access: Access, caller: Caller | undefined, refusal?: DomainError): void {
   if (access === 'public') return;
-  if (!caller) throw authenticationRequired();
+  if (!caller) throw refusal ?? authenticationRequired();
   if (access === 'user' && caller.subject.startsWith(SERVICE_SUBJECT_PREFIX)) throw userRequired();
   if (access === 'admin' && !caller.roles.includes(ADMIN_ROLE)) throw roleRequired(ADMIN_ROLE);
 }
@@ -46,12 +50,13 @@ export function authorize(access: Access, caller: Caller | undefined): void {
 /** Wraps every handler with its declared access check. */
 export function withAccess(
   handlers: IdentityServiceImplementation<ServiceContextExt>,
+  rejectionOf: (metadata: Metadata) => DomainError | undefined,
 ): IdentityServiceImplementation<ServiceContextExt> {
   const guarded = {} as Record<string, unknown>;
   for (const [name, handler] of Object.entries(handlers) as [keyof IdentityServiceImplementation, (req: unknown, ctx: ServiceContextExt) => unknown][]) {
     const access = IDENTITY_ACCESS[name];
-    guarded[name] = async (request: unknown, context: ServiceContextExt) => {
-      authorize(access, context.caller);
+    guarded[name] = async (request: unknown, context: ServiceContextExt & CallContext) => {
+      authorize(access, context.caller, rejectionOf(context.metadata));
       return handler(request, context);
     };
   }

@@ -6,10 +6,11 @@ import {
   invalidArgument,
   notFound,
   resolvePageSize,
+  type DomainError,
   type FieldViolation,
   type ServiceContextExt,
 } from '@core/platform';
-import type { CallContext } from 'nice-grpc';
+import type { CallContext, Metadata } from 'nice-grpc';
 import { z } from 'zod';
 import type { Sessions } from '../auth/sessions.js';
 import type { PasswordHasher } from '../auth/passwords.js';
@@ -43,6 +44,8 @@ export interface IdentityHandlerDeps {
   readonly passwords: PasswordHasher;
   readonly key: SigningKey;
   readonly clock: () => Date;
+  /** The refusal of a call's bearer token, from the identity authenticator. */
+  readonly rejectionOf: (metadata: Metadata) => DomainError | undefined;
 }
 
 const MAX_BATCH_IDS = 1000;
@@ -309,5 +312,5 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
       };
     },
   };
-  return withAccess(handlers);
+  return withAccess(handlers, deps.rejectionOf);
 }
