@@ -1,33 +1,14 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { createMetrics, type Logger, type Metrics } from '@core/platform';
+import { Agent } from 'undici';
 import { startGraphQLHttpServer } from '@core/platform/graphql-http';
 import { graphQLMetricsPlugin } from './metrics.js';
+import { type GatewayContext, SubgraphDataSource } from './subgraph-source.js';
 import { subgraphsOf } from './supergraph.js';
 
-/** Per-request context of the gateway: what downstream hops must receive from the client request. */
-export interface GatewayContext {
-  readonly headers: IncomingHttpHeaders;
-}
-
-/** Client headers every subgraph must see: the bearer token (identity) and the W3C trace context. */
-const PROPAGATED_HEADERS = ['authorization', 'traceparent', 'tracestate'] as const;
-
-/** Forwards identity and trace headers of the client request to the subgraph. */
-class PropagatingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    // Gateway-internal requests (health checks, schema loading) have no client request behind them.
-    const headers = (context as Partial<GatewayContext>).headers;
-    if (headers === undefined) return;
-    for (const name of PROPAGATED_HEADERS) {
-      const value = headers[name];
-      const text = Array.isArray(value) ? value[0] : value;
-      if (text) request.http?.headers.set(name, text);
-    }
-  }
-}
+export type { GatewayContext } from './subgraph-source.js';
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -48,6 +29,8 @@ export interface GatewayOptions {
   metrics?: Metrics;
   /** Largest accepted request body; default 1 MiB. */
   maxBodyBytes?: number;
+  /** How long a subgraph may take to answer one fetch of a query plan; default 30 000 ms. */
+  subgraphTimeoutMs?: number;
   /** How long `/health/ready` waits for each subgraph's answer; default 2000 ms. */
   readinessTimeoutMs?: number;
 }
@@ -100,10 +83,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const readinessTimeoutMs = options.readinessTimeoutMs ?? 2000;
   const subgraphUrls = resolveSubgraphUrls(options.supergraphSdl, options.subgraphUrls);
 
+  // Keep-alive pools for all subgraph hops: reusing connections saves a TCP handshake and a
+  // socket set-up per operation. Connections are unbounded like Apollo's default client, so the
+  // gateway never queues a plan fetch behind another one; idle sockets follow the subgraph's
+  // keep-alive hint. A subgraph that sends no headers (or stalls mid-body) within the timeout fails
+  // that fetch instead of holding the client request open.
+  const subgraphTimeoutMs = options.subgraphTimeoutMs ?? 30_000;
+  const subgraphAgent = new Agent({ headersTimeout: subgraphTimeoutMs, bodyTimeout: subgraphTimeoutMs });
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     logger,
-    buildService: ({ name, url }) => new PropagatingDataSource({ url: subgraphUrls.get(name) ?? url }),
+    buildService: ({ name }) => {
+      const url = subgraphUrls.get(name);
+      if (url === undefined) throw new Error(`the supergraph names subgraph ${name} without a routing URL`);
+      return new SubgraphDataSource({ name, url, dispatcher: subgraphAgent });
+    },
   });
   const introspection = options.introspection ?? false;
   const server = new ApolloServer<GatewayContext>({
@@ -139,6 +133,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       loaded = false;
       await server.stop();
       await http.close();
+      await subgraphAgent.close();
     },
   };
 }
