@@ -1,0 +1,10 @@
+/** @core/identity-subgraph: users, sign-in and tokens as a Federation 2 subgraph over the identity gRPC service. */
+export {
+  createIdentitySubgraph,
+  identityTypeDefs,
+  type IdentitySubgraph,
+  type IdentitySubgraphOptions,
+  schemaPath,
+} from './subgraph.js';
+export type { GrpcCallListener } from './grpc.js';
+export { loadIdentitySubgraphConfig, type IdentitySubgraphConfig } from './config.js';
