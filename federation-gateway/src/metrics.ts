@@ -29,8 +29,9 @@ export function graphQLMetricsPlugin(metrics: Metrics): ApolloServerPlugin<BaseC
   // Bounded label cardinality: a hostile client must not be able to grow the registry without limit.
   const operationLabel = (name: string | null | undefined): string => {
     if (!name) return 'anonymous';
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,99}$/.test(name)) return 'invalid';
+    // Names already admitted passed the pattern; checking the set first skips the regex per request.
     if (seenOperations.has(name)) return name;
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,99}$/.test(name)) return 'invalid';
     if (seenOperations.size >= MAX_OPERATION_NAMES) return 'other';
     seenOperations.add(name);
     return name;

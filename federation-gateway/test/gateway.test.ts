@@ -142,6 +142,33 @@ describe('federation gateway over the master-data subgraph and service', () => {
     expect(text).toMatch(/graphql_request_duration_seconds_count\{operation="RegionLookup",outcome="success"\} 1/);
   });
 
+  it('answers 413 PAYLOAD_TOO_LARGE for a body over 1 MiB, declared or streamed, and 400 BAD_REQUEST for malformed JSON', async () => {
+    const oversized = JSON.stringify({ query: `{ region(code: "JBK") { name } }`, variables: { padding: 'x'.repeat(1024 * 1024) } });
+    const declared = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: oversized });
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toEqual({ errors: [{ message: 'request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+
+    // Without content-length (chunked), the limit applies while reading.
+    const bytes = new TextEncoder().encode(oversized);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let offset = 0; offset < bytes.length; offset += 64 * 1024) controller.enqueue(bytes.subarray(offset, offset + 64 * 1024));
+        controller.close();
+      },
+    });
+    const streamed = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(((await streamed.json()) as Data).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+
+    const malformed = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as Data).errors[0].extensions.code).toBe('BAD_REQUEST');
+
+    // The gateway still serves the next request normally.
+    const after = await postGraphQL(gateway.url, `{ region(code: "JBK") { name } }`);
+    expect(after.errors).toBeUndefined();
+  });
+
   it('rejects subgraph URL overrides for subgraphs the supergraph does not have', async () => {
     await expect(
       createGateway({ supergraphSdl, subgraphUrls: { vouchers: 'http://127.0.0.1:1/graphql' }, logger, port: 0, host: '127.0.0.1' }),
