@@ -6,6 +6,7 @@ import {
   createMetrics,
   createRedis,
   createRedisCache,
+  createTieredCache,
   redisReady,
   singleFlight,
   type Cache,
@@ -26,6 +27,15 @@ afterAll(async () => {
 describe.each([
   ['redis', () => createRedisCache(redis, { prefix: uniquePrefix('cache'), logger })],
   ['memory', () => createMemoryCache({ maxEntries: 100, prefix: 'c:' })],
+  [
+    'tiered',
+    () =>
+      createTieredCache({
+        remote: createRedisCache(redis, { prefix: uniquePrefix('tiered'), logger }),
+        local: { maxEntries: 100, ttlMs: 60_000 },
+        logger,
+      }),
+  ],
 ] as const)('%s cache', (_kind, make) => {
   let cache: Cache;
   beforeAll(() => {
