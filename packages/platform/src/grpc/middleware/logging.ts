@@ -21,12 +21,20 @@ export function statusName(err: unknown): string {
 /** Statuses that point at this server (or its dependencies), not at the caller. */
 const serverFaults = new Set(['INTERNAL', 'UNKNOWN', 'UNAVAILABLE', 'DATA_LOSS', 'UNIMPLEMENTED']);
 
+/** Options of {@link requestLoggingMiddleware}. */
+export interface RequestLoggingOptions {
+  /** Successful calls that took at least this long log at info; 0 turns it off. Default 1000 ms. */
+  slowCallMs?: number;
+}
+
 /**
  * Gives each call a child logger carrying method and W3C trace id and logs its outcome. Successful
- * calls log at debug: at thousands of calls per second an info line per call costs more than the
- * call. Client mistakes log at info, server faults at error.
+ * calls log at debug (pino drops them for nothing at info): at thousands of calls per second an
+ * info line per call costs more than the call. Slow successful calls and client mistakes log at
+ * info, server faults at error.
  */
-export function requestLoggingMiddleware(logger: Logger) {
+export function requestLoggingMiddleware(logger: Logger, options: RequestLoggingOptions = {}) {
+  const slowCallMs = options.slowCallMs ?? 1000;
   return async function* requestLogging<Req, Res>(
     call: ServerMiddlewareCall<Req, Res, LoggingContext>,
     context: CallContext,
@@ -41,7 +49,9 @@ export function requestLoggingMiddleware(logger: Logger) {
         traceId: trace.traceId,
         traceparent: formatTraceparent(trace),
       });
-      callLogger.debug({ code: 'OK', ms: Math.round(performance.now() - started) }, 'grpc call');
+      const ms = performance.now() - started;
+      if (slowCallMs > 0 && ms >= slowCallMs) callLogger.info({ code: 'OK', ms: Math.round(ms), peer: context.peer }, 'slow grpc call');
+      else if (callLogger.isLevelEnabled('debug')) callLogger.debug({ code: 'OK', ms: Math.round(ms) }, 'grpc call');
       return result;
     } catch (err) {
       const code = statusName(err);
