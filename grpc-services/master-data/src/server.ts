@@ -10,6 +10,7 @@ import {
   createRedisCache,
   createRedisLock,
   createScheduler,
+  createTieredCache,
   DomainError,
   initORM,
   redisReady,
@@ -38,6 +39,15 @@ const BOOTSTRAP_CONCURRENCY = 2;
 const REDIS_READY_TIMEOUT_MS = 5000;
 /** In-process cache size when no Redis is configured (records are a few hundred bytes each). */
 const MEMORY_CACHE_ENTRIES = 100_000;
+/** In-process tier in front of Redis: entries (about 1 KB each with key and overhead). */
+const LOCAL_CACHE_ENTRIES = 50_000;
+/**
+ * Longest a replica serves its own copy of an entry. Evictions reach replicas over pub/sub within
+ * milliseconds, and a replica whose subscription dies (closed, or its heartbeat silent for 3 s)
+ * stops serving copies; this is only the last-resort bound for a notice lost some other way. As
+ * long as the negative-cache TTL, the staleness the service already accepts for absent keys.
+ */
+const LOCAL_CACHE_TTL_MS = 30_000;
 
 /** What the initial sync of a start did. */
 export interface InitialSyncReport {
@@ -177,15 +187,29 @@ export async function startMasterDataService(options: StartMasterDataOptions): P
     if (redis && !(await redisReady(redis, REDIS_READY_TIMEOUT_MS))) {
       logger.warn({ timeoutMs: REDIS_READY_TIMEOUT_MS }, 'Redis is not reachable yet; starting with cache and locks unavailable');
     }
-    const cache = redis
-      ? createRedisCache(redis, { prefix: config.CACHE_PREFIX, logger, metrics })
-      : createMemoryCache({ maxEntries: MEMORY_CACHE_ENTRIES, prefix: config.CACHE_PREFIX });
+    // With Redis: hot keys are served from this process, and replicas evict each other's copies
+    // over pub/sub on the cache's own namespace.
+    const tiered = redis
+      ? createTieredCache({
+          remote: createRedisCache(redis, { prefix: config.CACHE_PREFIX, logger, metrics }),
+          local: { maxEntries: LOCAL_CACHE_ENTRIES, ttlMs: LOCAL_CACHE_TTL_MS },
+          invalidation: { redis, channel: `${config.CACHE_PREFIX}md:evictions` },
+          logger,
+          metrics,
+        })
+      : undefined;
+    if (tiered) closers.push({ name: 'cache evictions', close: () => tiered.close() });
+    if (tiered && !(await tiered.ready(REDIS_READY_TIMEOUT_MS))) {
+      logger.warn({ timeoutMs: REDIS_READY_TIMEOUT_MS }, 'cache eviction channel not subscribed yet; serving from Redis only until it is');
+    }
+    const cache = tiered ?? createMemoryCache({ maxEntries: MEMORY_CACHE_ENTRIES, prefix: config.CACHE_PREFIX });
     const lock = redis ? createRedisLock(redis, { prefix: `${config.CACHE_PREFIX}lock:` }) : createMemoryLock();
 
     const source = options.source ?? (await openSource(config, logger));
     closers.push({ name: 'source', close: () => source.close() });
 
-    const store = createRecordStore({ orm, cache, source, logger, metrics });
+    // A tiered cache evicts the generation on every replica itself; no extra reuse window.
+    const store = createRecordStore({ orm, cache, source, logger, metrics, ...(tiered ? { generationReuseMs: 0 } : {}) });
     const sync = createSyncRunner({
       orm,
       source,

@@ -1,6 +1,7 @@
-import { Redis } from '@core/platform';
-import { redisUrl } from '@core/testing';
+import { createRedis, createRedisCache, createTieredCache, redisReady, Redis, type TieredCache } from '@core/platform';
+import { redisUrl, testLogger } from '@core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRecordStore } from '../src/data/record-store.js';
 import type { SourceRow } from '../src/data/source.js';
 import { catalogue, requireEntity } from '../src/domain/catalogue.js';
 import { allPages, domainErrorOf, SMALL_FIXTURE, startTestService, type TestService } from './helpers.js';
@@ -264,5 +265,106 @@ describe('mirror misses and the hot cache', () => {
     expect((await t.masterData.getRegion({ code: region.code })).region?.name).toBe('RENAMED IN MIRROR');
     // The new generation holds the fresh entry; the old one just expires.
     expect(await cacheKeys(`md:region:g*:${region.code}`)).toHaveLength(2);
+  });
+});
+
+describe('customers by number through the cache', () => {
+  const customer = requireEntity('customer');
+  const sync = () => t.service.sync.run(customer, { mode: 'full', trigger: 'manual', triggeredBy: 'reads test' });
+
+  it('caches which customer a number names, so a repeated lookup by number is a cache hit', async () => {
+    const row = customers[11]!;
+    const number = String(row.CUSTOMER_NUMBER);
+    const { customer: first } = await t.masterData.getCustomer({ number });
+    expect(first?.id).toBe(Number(row.CUST_ACCOUNT_ID));
+    const codeKeys = await cacheKeys(`md:customer:g*:c*:CUSTOMER_NUMBER=${number}`);
+    expect(codeKeys).toHaveLength(1);
+    expect(JSON.parse((await redis.get(codeKeys[0]!))!)).toEqual([String(row.CUST_ACCOUNT_ID)]);
+
+    // Served from the cache: a mirror change that no sync reported is not seen…
+    await t.sql(`UPDATE md_record SET data = jsonb_set(data, '{CUSTOMER_NAME}', '"CHANGED IN MIRROR"') WHERE entity = 'customer' AND record_key = ?`, [
+      String(row.CUST_ACCOUNT_ID),
+    ]);
+    expect((await t.masterData.getCustomer({ number })).customer?.name).toBe(first?.name);
+    // …until the record is invalidated, which drops the record and every cached number lookup.
+    await t.service.store.invalidate(customer, [String(row.CUST_ACCOUNT_ID)]);
+    expect((await t.masterData.getCustomer({ number })).customer?.name).toBe('CHANGED IN MIRROR');
+  });
+
+  it('a number cached as absent is found after the sync that brings its customer', async () => {
+    const number = 'LATE-0100';
+    expect((await domainErrorOf(t.masterData.getCustomer({ number }))).code).toBe('NOT_FOUND');
+    expect(await cacheKeys(`md:customer:g*:c*:CUSTOMER_NUMBER=${number}`)).toHaveLength(1);
+
+    const id = 990_000_100;
+    t.source.insert('customer', { ...customers[2]!, CUST_ACCOUNT_ID: id, CUSTOMER_NUMBER: number });
+    expect((await domainErrorOf(t.masterData.getCustomer({ number }))).code).toBe('NOT_FOUND');
+    expect((await sync()).status).toBe('succeeded');
+    expect((await t.masterData.getCustomer({ number })).customer?.id).toBe(id);
+  });
+
+  it('a renumbered customer is found by its new number and no longer by its old one after a sync', async () => {
+    const row = customers[13]!;
+    const oldNumber = String(row.CUSTOMER_NUMBER);
+    const id = Number(row.CUST_ACCOUNT_ID);
+    expect((await t.masterData.getCustomer({ number: oldNumber })).customer?.id).toBe(id);
+    expect((await domainErrorOf(t.masterData.getCustomer({ number: 'RENUM-0013' }))).code).toBe('NOT_FOUND');
+
+    t.source.update('customer', [id], { CUSTOMER_NUMBER: 'RENUM-0013' }, new Date());
+    expect((await sync()).status).toBe('succeeded');
+    expect((await t.masterData.getCustomer({ number: 'RENUM-0013' })).customer?.id).toBe(id);
+    expect((await domainErrorOf(t.masterData.getCustomer({ number: oldNumber }))).code).toBe('NOT_FOUND');
+    const batch = await t.masterData.batchGetCustomers({ numbers: [oldNumber, 'RENUM-0013', String(customers[14]!.CUSTOMER_NUMBER)] });
+    expect(sorted(batch.customers.map((c) => c.id))).toEqual(sorted([id, Number(customers[14]!.CUST_ACCOUNT_ID)]));
+  });
+});
+
+describe('a second replica on the same Redis', () => {
+  let replicaRedis: Redis;
+  let replicaCache: TieredCache;
+
+  afterAll(async () => {
+    await replicaCache?.close();
+    replicaRedis?.disconnect();
+  });
+
+  it('drops its in-process copies when the service invalidates a record or bumps the generation', async () => {
+    const logger = testLogger('replica');
+    replicaRedis = createRedis(redisUrl(), logger);
+    expect(await redisReady(replicaRedis)).toBe(true);
+    // Built as server.ts builds the service's store: same prefix and eviction channel.
+    replicaCache = createTieredCache({
+      remote: createRedisCache(replicaRedis, { prefix: t.cachePrefix, logger }),
+      local: { maxEntries: 1_000, ttlMs: 60_000 },
+      invalidation: { redis: replicaRedis, channel: `${t.cachePrefix}md:evictions` },
+      logger,
+    });
+    expect(await replicaCache.ready()).toBe(true);
+    const replica = createRecordStore({ orm: t.service.orm, cache: replicaCache, source: t.source, logger, generationReuseMs: 0 });
+    const branch = requireEntity('branch');
+    const [first] = (await replica.list(branch, { pageSize: 1, pageToken: '', query: '', filters: {} })).records;
+    const key = first!.key;
+    const name = (record: { data: Record<string, unknown> } | undefined) => record?.data.ORGANIZATION_NAME;
+    const before = name(await replica.get(branch, key));
+    expect(before).toBeDefined();
+
+    await t.sql(`UPDATE md_record SET data = jsonb_set(data, '{ORGANIZATION_NAME}', '"RENAMED ONE"') WHERE entity = 'branch' AND record_key = ?`, [
+      key.join(','),
+    ]);
+    // Redis no longer holds the entry at all: only the replica's own copy could answer the old name.
+    await redis.del(...(await cacheKeys(`md:branch:g*:${key.join(',')}`)));
+    expect(name(await replica.get(branch, key))).toBe(before);
+
+    const invalidated = Date.now();
+    await t.service.store.invalidate(branch, [key.join(',')]);
+    await expect.poll(async () => name(await replica.get(branch, key)), { timeout: 1_000, interval: 10 }).toBe('RENAMED ONE');
+    expect(Date.now() - invalidated).toBeLessThan(500);
+
+    await t.sql(`UPDATE md_record SET data = jsonb_set(data, '{ORGANIZATION_NAME}', '"RENAMED TWO"') WHERE entity = 'branch' AND record_key = ?`, [
+      key.join(','),
+    ]);
+    expect(name(await replica.get(branch, key))).toBe('RENAMED ONE');
+    await t.service.store.invalidateAll(branch);
+    await expect.poll(async () => name(await replica.get(branch, key)), { timeout: 1_000, interval: 10 }).toBe('RENAMED TWO');
   });
 });

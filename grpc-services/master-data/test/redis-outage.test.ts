@@ -65,4 +65,12 @@ it('serves reads from the mirror while Redis is unreachable and uses the cache a
   const [beforeKey] = await cachedCustomerKeys(idOf(warm));
   const [afterKey] = await cachedCustomerKeys(idOf(later));
   expect(beforeKey!.split(':g')[1]!.split(':')[0]).toBe(afterKey!.split(':g')[1]!.split(':')[0]);
+
+  // Back to serving hot keys from the process, and invalidations still reach those copies.
+  await t.sql(`UPDATE md_record SET data = jsonb_set(data, '{CUSTOMER_NAME}', '"CHANGED AFTER OUTAGE"') WHERE entity = 'customer' AND record_key = ?`, [
+    String(idOf(later)),
+  ]);
+  expect((await t.masterData.getCustomer({ id: idOf(later) })).customer?.name).toBe(later.CUSTOMER_NAME);
+  await t.service.store.invalidate(requireEntity('customer'), [String(idOf(later))]);
+  expect((await t.masterData.getCustomer({ id: idOf(later) })).customer?.name).toBe('CHANGED AFTER OUTAGE');
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
-import { singleFlight, unavailable, type Cache, type Logger, type Metrics } from '@core/platform';
+import { singleFlight, unavailable, type Cache, type CacheEntry, type Logger, type Metrics } from '@core/platform';
 import { Counter } from 'prom-client';
 import type { EntityDef } from '../domain/catalogue.types.js';
 import { decodeRecordKey, encodeRecordKey } from '../domain/record-key.js';
@@ -42,11 +42,15 @@ export interface RecordStore {
   /** One page in key order (or updated-at order when `updatedSince` is set). */
   list(entity: EntityDef, input: ListInput): Promise<RecordPage>;
   /**
-   * Records whose `column` equals one of `values` (e.g. a customer by CUSTOMER_NUMBER). For typed
-   * lookups by a code that is not the key; `column` comes from code, never from a request.
+   * Records whose `column` equals one of `values` (e.g. a customer by CUSTOMER_NUMBER), in record
+   * key order. For typed lookups by a code that is not the key; `column` comes from code, never
+   * from a request. Which keys a code names is cached like the records (absent codes briefly).
    */
   findByColumn(entity: EntityDef, column: string, values: readonly string[]): Promise<MirrorRecord[]>;
-  /** Drops cached entries (found and absent) of the given record keys: called after a sync wrote them. */
+  /**
+   * Drops cached entries (found and absent) of the given record keys, and every cached code lookup
+   * of the entity (a written row may have gained or lost a code): called after a sync wrote them.
+   */
   invalidate(entity: EntityDef, recordKeys: readonly string[]): Promise<void>;
   /** Drops every cached entry of the entity at once, by moving it to a new cache generation. */
   invalidateAll(entity: EntityDef): Promise<void>;
@@ -68,12 +72,16 @@ export interface RecordStoreOptions {
   /**
    * How long a replica reuses the entity's cache generation before asking the cache again. An
    * `invalidateAll` on another replica takes effect here within this time; on this replica at once.
+   * 0 when `cache` keeps local copies that replicas evict for each other (createTieredCache): the
+   * generation is then read from the local tier, which the bump evicts on every replica.
    */
   generationReuseMs?: number;
 }
 
 const NEGATIVE = '-';
 const GENERATION_TTL_SECONDS = 7 * 24 * 3600;
+/** Cached code lookup that found nothing. */
+const NO_KEYS = '[]';
 
 interface CachedRecord {
   k: string[];
@@ -81,6 +89,9 @@ interface CachedRecord {
   u: string | null;
   s: string;
 }
+
+/** Which generation counter: of the entity's records, or of its code → key lookups. */
+type GenerationKind = 'gen' | 'codes';
 
 /** A row as selected from md_record (drivers differ on returning timestamps as Date or text). */
 interface RecordRow {
@@ -121,13 +132,19 @@ function encodeCached(record: MirrorRecord): string {
 
 function decodeCached(entity: EntityDef, text: string): MirrorRecord {
   const cached = JSON.parse(text) as CachedRecord;
-  return {
+  // Frozen: a cache with an in-process tier hands the same object to every later hit.
+  return Object.freeze({
     entity: entity.name,
-    key: cached.k,
-    data: cached.d,
+    key: Object.freeze(cached.k) as string[],
+    data: Object.freeze(cached.d),
     ...(cached.u !== null ? { updatedAt: new Date(cached.u) } : {}),
     syncedAt: new Date(cached.s),
-  };
+  });
+}
+
+/** Record keys in a stable order that does not depend on a database collation. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** At most `limit` tasks at once; the rest wait in order. */
@@ -164,6 +181,7 @@ export function createRecordStore(options: RecordStoreOptions): RecordStore {
   const generationReuseMs = options.generationReuseMs ?? 1000;
   const limitSource = concurrencyLimit(options.readThroughConcurrency ?? 4);
   const loads = singleFlight<string, MirrorRecord | undefined>();
+  /** By `<entity>:<kind>`. */
   const generations = new Map<string, { value: string; until: number }>();
 
   const lookups = counter(metrics, 'masterdata_cache_lookups_total', 'Record cache lookups by outcome', ['entity', 'result']);
@@ -175,23 +193,34 @@ export function createRecordStore(options: RecordStoreOptions): RecordStore {
   const connection = () => orm.em.getConnection();
   const execute = <T>(sql: string, params: unknown[]) => connection().execute(sql, params, 'all') as Promise<T[]>;
 
-  const generationKey = (entity: EntityDef) => `md:${entity.name}:gen`;
+  const generationKey = (entity: EntityDef, kind: GenerationKind = 'gen') => `md:${entity.name}:${kind}`;
   const cacheKey = (entity: EntityDef, generation: string, recordKey: string) =>
     `md:${entity.name}:g${generation}:${recordKey}`;
+  /** Under both generations: dropped with the records (invalidateAll) and on any write (invalidate). */
+  const codeCacheKey = (entity: EntityDef, generation: string, codes: string, column: string, value: string) =>
+    `md:${entity.name}:g${generation}:c${codes}:${column}=${value}`;
   const newGeneration = () => `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 
   /** `fresh` skips the reuse window: invalidation must hit the generation readers use right now. */
-  async function generation(entity: EntityDef, fresh = false): Promise<string> {
-    const known = generations.get(entity.name);
+  async function generation(entity: EntityDef, fresh = false, kind: GenerationKind = 'gen'): Promise<string> {
+    const memoKey = `${entity.name}:${kind}`;
+    const known = generations.get(memoKey);
     if (!fresh && known && known.until > Date.now()) return known.value;
-    let value = await cache.get(generationKey(entity));
+    let value = await cache.get(generationKey(entity, kind));
     if (value === undefined) {
       // First use, expiry or an unreachable cache: a fresh generation can never serve stale entries.
       value = newGeneration();
-      await cache.set(generationKey(entity), value, GENERATION_TTL_SECONDS);
+      await cache.set(generationKey(entity, kind), value, GENERATION_TTL_SECONDS);
     }
-    generations.set(entity.name, { value, until: Date.now() + generationReuseMs });
+    if (generationReuseMs > 0) generations.set(memoKey, { value, until: Date.now() + generationReuseMs });
     return value;
+  }
+
+  /** Moves the entity's records or code lookups to a new generation, on every replica. */
+  async function bumpGeneration(entity: EntityDef, kind: GenerationKind): Promise<void> {
+    const value = newGeneration();
+    await cache.set(generationKey(entity, kind), value, GENERATION_TTL_SECONDS, { replace: true });
+    if (generationReuseMs > 0) generations.set(`${entity.name}:${kind}`, { value, until: Date.now() + generationReuseMs });
   }
 
   async function selectByKeys(entity: EntityDef, recordKeys: readonly string[]): Promise<MirrorRecord[]> {
@@ -217,6 +246,8 @@ export function createRecordStore(options: RecordStoreOptions): RecordStore {
     if (!row) return undefined;
     // Written exactly as a sync writes it, then read back so the answer is the mirror's row.
     await upsertOne(orm.em.fork(), entity, row);
+    // Its codes may be cached as absent.
+    await bumpGeneration(entity, 'codes');
     const [record] = await selectByKeys(entity, [toMirrorRow(entity, row).recordKey]);
     return record;
   }
@@ -230,13 +261,27 @@ export function createRecordStore(options: RecordStoreOptions): RecordStore {
     return text === NEGATIVE ? undefined : decodeCached(entity, text);
   }
 
-  return {
+  /** One decoder per entity: the cache keeps a decoded entry only for the same decode function. */
+  const decoders = new Map<string, (text: string) => MirrorRecord | null>();
+  const decoderOf = (entity: EntityDef) => {
+    let decode = decoders.get(entity.name);
+    if (!decode) {
+      decode = (text: string) => (text === NEGATIVE ? null : decodeCached(entity, text));
+      decoders.set(entity.name, decode);
+    }
+    return decode;
+  };
+
+  const store: RecordStore = {
     async get(entity, keyValues) {
       const key = parseKey(entity, keyValues);
       const recordKey = encodeRecordKey(key);
       const ck = cacheKey(entity, await generation(entity), recordKey);
-      const cached = await cache.get(ck);
-      if (cached !== undefined) return fromCache(entity, cached);
+      const cached = await cache.getDecoded(ck, decoderOf(entity));
+      if (cached !== undefined) {
+        lookups?.inc({ entity: entity.name, result: cached === null ? 'negative_hit' : 'hit' });
+        return cached ?? undefined;
+      }
       lookups?.inc({ entity: entity.name, result: 'miss' });
       return loads.run(ck, async () => {
         const record = (await selectByKeys(entity, [recordKey]))[0] ?? (await readThrough(entity, key));
@@ -345,25 +390,65 @@ export function createRecordStore(options: RecordStoreOptions): RecordStore {
       };
     },
 
-    async findByColumn(entity, column, values) {
+    async findByColumn(entity, column, codeValues) {
+      const values = [...new Set(codeValues)];
       if (values.length === 0) return [];
-      const rows = await execute<RecordRow>(
-        `SELECT ${SELECT_COLUMNS} FROM md_record WHERE entity = ? AND data->>? IN (?) ORDER BY record_key`,
-        [entity.name, column, [...values]],
-      );
-      return rows.map((row) => fromRow(entity, row));
+      const [generationValue, codesGeneration] = await Promise.all([generation(entity), generation(entity, false, 'codes')]);
+      const codeKeys = values.map((value) => codeCacheKey(entity, generationValue, codesGeneration, column, value));
+      const cachedCodes = await cache.getMany(codeKeys);
+      const recordKeys = new Set<string>();
+      const unknown: string[] = [];
+      values.forEach((value, i) => {
+        const text = cachedCodes[i];
+        if (text === undefined) unknown.push(value);
+        else for (const rk of JSON.parse(text) as string[]) recordKeys.add(rk);
+      });
+      if (unknown.length < values.length) lookups?.inc({ entity: entity.name, result: 'code_hit' }, values.length - unknown.length);
+      const found = new Map<string, MirrorRecord>();
+      if (unknown.length > 0) {
+        lookups?.inc({ entity: entity.name, result: 'code_miss' }, unknown.length);
+        const rows = await execute<RecordRow & { matched_code: string }>(
+          `SELECT ${SELECT_COLUMNS}, data->>? AS matched_code FROM md_record WHERE entity = ? AND data->>? IN (?)`,
+          [column, entity.name, column, unknown],
+        );
+        const keysByCode = new Map<string, string[]>(unknown.map((value) => [value, []]));
+        const entries: CacheEntry[] = [];
+        for (const row of rows) {
+          const record = fromRow(entity, row);
+          found.set(row.record_key, record);
+          keysByCode.get(row.matched_code)?.push(row.record_key);
+          entries.push({ key: cacheKey(entity, generationValue, row.record_key), value: encodeCached(record), ttlSeconds: entity.cacheTtlSeconds });
+        }
+        for (const [value, keys] of keysByCode) {
+          entries.push({
+            key: codeCacheKey(entity, generationValue, codesGeneration, column, value),
+            value: keys.length > 0 ? JSON.stringify(keys) : NO_KEYS,
+            ttlSeconds: keys.length > 0 ? entity.cacheTtlSeconds : negativeTtl,
+          });
+        }
+        await cache.setMany(entries);
+      }
+      const remaining = [...recordKeys].filter((rk) => !found.has(rk));
+      // One code naming one record (GetCustomer by number) takes the single-key path, whose hits
+      // come decoded from an in-process tier.
+      const byKeys =
+        remaining.length === 1
+          ? [await store.get(entity, decodeRecordKey(remaining[0]!))].filter((record) => record !== undefined)
+          : await store.batchGet(entity, remaining.map(decodeRecordKey));
+      for (const record of byKeys) found.set(encodeRecordKey(record.key), record);
+      return [...found.keys()].sort(compareText).map((rk) => found.get(rk)!);
     },
 
     async invalidate(entity, recordKeys) {
       if (recordKeys.length === 0) return;
       const generationValue = await generation(entity, true);
       await cache.delete(recordKeys.map((rk) => cacheKey(entity, generationValue, rk)));
+      await bumpGeneration(entity, 'codes');
     },
 
     async invalidateAll(entity) {
-      const value = newGeneration();
-      await cache.set(generationKey(entity), value, GENERATION_TTL_SECONDS);
-      generations.set(entity.name, { value, until: Date.now() + generationReuseMs });
+      await bumpGeneration(entity, 'gen');
     },
   };
+  return store;
 }
