@@ -9,6 +9,10 @@ const schema = z.object({
   MASTERDATA_SUBGRAPH_PORT: z.coerce.number().int().min(0).max(65535).default(4001),
   MASTERDATA_GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50051),
   MASTERDATA_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  IDENTITY_SUBGRAPH_PORT: z.coerce.number().int().min(0).max(65535).default(4002),
+  IDENTITY_GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50052),
+  /** The identity service's HTTP port (JWKS and metrics); 0 picks a free one. */
+  IDENTITY_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   SUPERGRAPH_PATH: z.string().default('federation-gateway/supergraph.graphql'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
 });
@@ -20,6 +24,9 @@ export interface EmbeddedConfig {
   readonly masterDataSubgraphPort: number;
   readonly masterDataGrpcPort: number;
   readonly masterDataMetricsPort: number;
+  readonly identitySubgraphPort: number;
+  readonly identityGrpcPort: number;
+  readonly identityHttpPort: number;
   readonly supergraphPath: string;
   readonly logLevel: string;
 }
@@ -34,6 +41,9 @@ export function loadEmbeddedConfig(env: NodeJS.ProcessEnv = process.env): Embedd
     masterDataSubgraphPort: parsed.MASTERDATA_SUBGRAPH_PORT,
     masterDataGrpcPort: parsed.MASTERDATA_GRPC_PORT,
     masterDataMetricsPort: parsed.MASTERDATA_METRICS_PORT,
+    identitySubgraphPort: parsed.IDENTITY_SUBGRAPH_PORT,
+    identityGrpcPort: parsed.IDENTITY_GRPC_PORT,
+    identityHttpPort: parsed.IDENTITY_HTTP_PORT,
     supergraphPath: resolve(parsed.SUPERGRAPH_PATH),
     logLevel: parsed.LOG_LEVEL,
   };

@@ -1,10 +1,13 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@core/platform';
+import { loadIdentityConfig, startIdentityService } from '@core/identity-service';
+import { createIdentitySubgraph } from '@core/identity-subgraph';
 import { loadMasterDataConfig, startMasterDataService } from '@core/master-data-service';
 import { createMasterDataSubgraph } from '@core/master-data-subgraph';
 import { createGateway } from '@core/federation-gateway';
 import type { EmbeddedConfig } from './config.js';
+import { signInHelp } from './sign-in.js';
 
 export interface Mesh {
   readonly graphqlUrl: string;
@@ -12,6 +15,10 @@ export interface Mesh {
   readonly subgraphs: ReadonlyArray<{ name: string; url: string }>;
   /** Whether this start loaded the demo data (false when an earlier start already had). */
   readonly loadedDemoData: boolean;
+  /** Demo accounts this start created (0 when an earlier start already had). */
+  readonly demoAccountsCreated: number;
+  /** Where verifiers fetch the identity service's public keys. */
+  readonly jwksUrl: string;
   banner(): string;
   stop(): Promise<void>;
 }
@@ -44,6 +51,20 @@ export async function startMesh(config: EmbeddedConfig, logger: Logger): Promise
     stops.push(() => masterData.stop());
     const initialSync = await masterData.waitForInitialSync();
 
+    // Identity keeps its own PGlite database and a signing key generated once under the data dir,
+    // so tokens stay valid across restarts; demo accounts are created only when missing.
+    const identityConfig = loadIdentityConfig({
+      DATABASE_URL: `pglite:${join(config.dataDir, 'identity')}`,
+      IDENTITY_KEY_DIR: join(config.dataDir, 'identity-keys'),
+      IDENTITY_SEED_DEMO: 'true',
+      GRPC_HOST: config.host,
+      GRPC_PORT: String(config.identityGrpcPort),
+      METRICS_PORT: String(config.identityHttpPort),
+      LOG_LEVEL: config.logLevel,
+    });
+    const identity = await startIdentityService({ config: identityConfig, logger: logger.child({ service: 'identity' }) });
+    stops.push(() => identity.stop());
+
     const subgraph = await createMasterDataSubgraph({
       grpcAddress: masterData.address,
       logger: logger.child({ service: 'master-data-subgraph' }),
@@ -52,9 +73,17 @@ export async function startMesh(config: EmbeddedConfig, logger: Logger): Promise
     });
     stops.push(() => subgraph.stop());
 
+    const identitySubgraph = await createIdentitySubgraph({
+      grpcAddress: identity.address,
+      logger: logger.child({ service: 'identity-subgraph' }),
+      host: config.host,
+      port: config.identitySubgraphPort,
+    });
+    stops.push(() => identitySubgraph.stop());
+
     const gateway = await createGateway({
       supergraphSdl: await readFile(config.supergraphPath, 'utf8'),
-      subgraphUrls: { masterdata: subgraph.url },
+      subgraphUrls: { masterdata: subgraph.url, identity: identitySubgraph.url },
       // The embedded mode is a developer's laptop: schema exploration stays on.
       introspection: true,
       logger: logger.child({ service: 'federation-gateway' }),
@@ -63,22 +92,35 @@ export async function startMesh(config: EmbeddedConfig, logger: Logger): Promise
     });
     stops.push(() => gateway.stop());
 
-    const grpcServices = [{ name: 'master-data', address: masterData.address }];
-    const subgraphs = [{ name: 'masterdata', url: subgraph.url }];
+    const grpcServices = [
+      { name: 'master-data', address: masterData.address },
+      { name: 'identity', address: identity.address },
+    ];
+    const subgraphs = [
+      { name: 'masterdata', url: subgraph.url },
+      { name: 'identity', url: identitySubgraph.url },
+    ];
     return {
       graphqlUrl: gateway.url,
       grpcServices,
       subgraphs,
       loadedDemoData: initialSync.entitiesSynced > 0,
+      demoAccountsCreated: identity.demoAccountsCreated,
+      jwksUrl: identity.jwksUrl,
       banner: () =>
         [
           `Core Gateway mesh is running (embedded mode, data in ${config.dataDir})`,
           initialSync.entitiesSynced > 0
             ? `  demo data: loaded ${initialSync.entitiesSynced} master-data entities from the fixture source`
             : '  demo data: reused from an earlier start',
+          identity.demoAccountsCreated > 0
+            ? `  demo accounts: created ${identity.demoAccountsCreated} (one per role)`
+            : '  demo accounts: reused from an earlier start',
           `  GraphQL:  ${gateway.url}`,
           ...subgraphs.map((s) => `  subgraph ${s.name}: ${s.url}`),
           ...grpcServices.map((s) => `  gRPC ${s.name}: ${s.address}   (npx buf curl --protocol grpc --http2-prior-knowledge --list-services http://${s.address})`),
+          `  JWKS:     ${identity.jwksUrl}`,
+          ...signInHelp(gateway.url),
           'Press Ctrl-C to stop.',
         ].join('\n'),
       stop,

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEMO_ACCOUNTS } from '@core/identity-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
@@ -62,14 +63,31 @@ async function stopMesh(started: Started): Promise<number | null> {
   return exited;
 }
 
-async function query(url: string, body: string): Promise<{ data?: unknown; errors?: unknown[] }> {
+async function query(url: string, body: string, token?: string): Promise<{ data?: unknown; errors?: unknown[] }> {
+  return post(url, JSON.stringify({ query: body }), token);
+}
+
+async function post(url: string, body: string, token?: string): Promise<{ data?: unknown; errors?: unknown[] }> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: body }),
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body,
   });
   return (await response.json()) as { data?: unknown; errors?: unknown[] };
 }
+
+interface Login {
+  login: { accessToken: string; refreshToken: string; user: { name: string; roles: string[] } };
+}
+
+/** The JSON body of the banner's ready-to-paste `curl … -d '<body>'` login. */
+function bannerLoginBody(output: string): string {
+  const match = /curl -s (\S+) -H 'content-type: application\/json' -d '(\{"query":"mutation \{ login\(.*?)'$/m.exec(output);
+  expect(match, `no login curl in the banner:\n${output}`).not.toBeNull();
+  return match![2]!;
+}
+
+const ME = '{ me { username roles } }';
 
 const CUSTOMERS = '{ customers(first: 5) { edges { node { code name region { name } } } } }';
 
@@ -84,6 +102,8 @@ describe('embedded start (npm start)', () => {
       GATEWAY_PORT: String(await freePort()),
       MASTERDATA_SUBGRAPH_PORT: String(await freePort()),
       MASTERDATA_GRPC_PORT: String(await freePort()),
+      IDENTITY_GRPC_PORT: String(await freePort()),
+      IDENTITY_SUBGRAPH_PORT: String(await freePort()),
       LOG_LEVEL: 'warn',
     };
   });
@@ -106,12 +126,37 @@ describe('embedded start (npm start)', () => {
       expect(node.name).toMatch(/\S/);
       expect(node.region?.name).toMatch(/\S/);
     }
+
+    // Identity: the banner's login works as pasted, and a demo account signs in through the gateway.
+    expect(first.output()).toContain(`demo accounts: created ${DEMO_ACCOUNTS.length}`);
+    expect(first.output()).toMatch(/gRPC identity: 127\.0\.0\.1:\d+/);
+    expect(first.output()).toMatch(/JWKS:\s+http:\/\/127\.0\.0\.1:\d+\/\.well-known\/jwks\.json/);
+    for (const account of DEMO_ACCOUNTS) expect(first.output()).toContain(`${account.username} / ${account.password}`);
+    const bannerLogin = await post(first.graphqlUrl, bannerLoginBody(first.output()));
+    expect(bannerLogin.errors).toBeUndefined();
+    expect((bannerLogin.data as Login).login.user.roles).toEqual(['admin']);
+
+    const merchandiser = DEMO_ACCOUNTS.find((account) => account.role === 'md')!;
+    const signIn = `mutation { login(login: "${merchandiser.nip}", password: "${merchandiser.password}") { accessToken refreshToken user { name roles } } }`;
+    const login = await query(first.graphqlUrl, signIn);
+    expect(login.errors).toBeUndefined();
+    const { accessToken } = (login.data as Login).login;
+    expect((login.data as Login).login.user).toEqual({ name: merchandiser.name, roles: ['md'] });
+    const me = await query(first.graphqlUrl, ME, accessToken);
+    expect(me).toEqual({ data: { me: { username: merchandiser.username, roles: ['md'] } } });
+    const anonymous = await query(first.graphqlUrl, ME);
+    expect((anonymous.errors as Array<{ extensions: { code: string } }>).map((e) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
     expect(await stopMesh(first)).toBe(0);
 
     const second = await startMesh(env);
     expect(second.output()).toContain('demo data: reused');
+    expect(second.output()).toContain('demo accounts: reused');
     const again = await query(second.graphqlUrl, CUSTOMERS);
     expect(again).toEqual(result);
+    // The signing key and the accounts survived the restart: the earlier token still verifies.
+    expect(await query(second.graphqlUrl, ME, accessToken)).toEqual(me);
+    const loginAgain = await query(second.graphqlUrl, signIn);
+    expect(loginAgain.errors).toBeUndefined();
     expect(await stopMesh(second)).toBe(0);
   }, 600_000);
 });
