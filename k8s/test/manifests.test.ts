@@ -63,6 +63,9 @@ const productionSecrets: Record<string, string[]> = {
   'master-data-oracle': ['ORACLE_CONNECT_STRING', 'ORACLE_PASSWORD', 'ORACLE_USER'],
   redis: ['REDIS_URL'],
   'federation-gateway-tls': ['tls.crt', 'tls.key'],
+  'identity-database': ['DATABASE_URL'],
+  'identity-app': ['PAGE_TOKEN_SECRET'],
+  'identity-signing-key': ['signing-key.pem'],
 };
 
 /** The only peer outside the namespace allowed to reach non-gateway pods, and only on metrics ports. */
@@ -374,7 +377,7 @@ describe('k8s manifests', () => {
       const problems: string[] = [];
       const deployments = ofKind<IDeployment>(objects, 'Deployment');
       expect(deployments.map((deployment) => deployment.metadata.name).sort()).toEqual(
-        ['federation-gateway', 'master-data', 'master-data-subgraph'],
+        ['federation-gateway', 'identity', 'identity-subgraph', 'master-data', 'master-data-subgraph'],
       );
       for (const deployment of deployments) {
         const where = describeObject(deployment);
@@ -411,7 +414,7 @@ describe('k8s manifests', () => {
           if (!declared) problems.push(`${where}: scraped on port ${annotations['prometheus.io/port']}, which no container declares`);
         }
       }
-      for (const name of ['master-data', 'master-data-subgraph', gatewayName]) {
+      for (const name of ['master-data', 'master-data-subgraph', 'identity', 'identity-subgraph', gatewayName]) {
         const deployment = deployments.find((candidate) => candidate.metadata.name === name);
         const annotations = deployment ? podTemplate(deployment as Workload).metadata?.annotations : undefined;
         if (annotations?.['prometheus.io/scrape'] !== 'true') problems.push(`${name}: metrics are not scraped`);
@@ -419,7 +422,7 @@ describe('k8s manifests', () => {
       expect(problems).toEqual([]);
     });
 
-    it('probes master-data over grpc.health.v1 and balances its clients over a headless Service', () => {
+    it('probes the gRPC services over grpc.health.v1 and balances their clients over headless Services', () => {
       const { objects } = get(target);
       const problems: string[] = [];
       const services = ofKind<IService>(objects, 'Service');
@@ -441,15 +444,21 @@ describe('k8s manifests', () => {
           if (!headless) problems.push(`${where}: no headless Service for client-side gRPC balancing`);
         }
       }
-      const subgraph = ofKind<IDeployment>(objects, 'Deployment').find((deployment) => deployment.metadata.name === 'master-data-subgraph');
-      const subgraphContainer = subgraph ? podTemplate(subgraph as Workload).spec.containers[0] : undefined;
-      const address = subgraphContainer ? containerEnvironment(objects, subgraphContainer).get('MASTERDATA_GRPC_ADDRESS') : undefined;
-      const match = typeof address === 'string' ? /^dns:\/\/\/([a-z0-9-]+):(\d+)$/.exec(address) : null;
-      if (!match) problems.push(`master-data-subgraph: MASTERDATA_GRPC_ADDRESS ${String(address)} is not dns:///<service>:<port>`);
-      else {
-        const service = services.find((candidate) => candidate.metadata.name === match[1]);
-        if (service?.spec?.clusterIP !== 'None') problems.push(`master-data-subgraph dials ${match[1]}, which is not a headless Service`);
-        if (!service?.spec?.ports?.some((port) => port.port === Number(match[2]))) problems.push(`${match[1]} does not expose port ${match[2]}`);
+      const dialers = [
+        { subgraph: 'master-data-subgraph', variable: 'MASTERDATA_GRPC_ADDRESS' },
+        { subgraph: 'identity-subgraph', variable: 'IDENTITY_GRPC_ADDRESS' },
+      ];
+      for (const { subgraph: name, variable } of dialers) {
+        const subgraph = ofKind<IDeployment>(objects, 'Deployment').find((deployment) => deployment.metadata.name === name);
+        const subgraphContainer = subgraph ? podTemplate(subgraph as Workload).spec.containers[0] : undefined;
+        const address = subgraphContainer ? containerEnvironment(objects, subgraphContainer).get(variable) : undefined;
+        const match = typeof address === 'string' ? /^dns:\/\/\/([a-z0-9-]+):(\d+)$/.exec(address) : null;
+        if (!match) problems.push(`${name}: ${variable} ${String(address)} is not dns:///<service>:<port>`);
+        else {
+          const service = services.find((candidate) => candidate.metadata.name === match[1]);
+          if (service?.spec?.clusterIP !== 'None') problems.push(`${name} dials ${match[1]}, which is not a headless Service`);
+          if (!service?.spec?.ports?.some((port) => port.port === Number(match[2]))) problems.push(`${match[1]} does not expose port ${match[2]}`);
+        }
       }
       expect(problems).toEqual([]);
     });
@@ -497,10 +506,11 @@ describe('k8s manifests', () => {
           if (reach === 'monitoring' && !rule.ports?.length) problems.push(`${describeObject(policy)} admits monitoring on every port`);
         }
       }
-      const callersOf = (name: string): string[] =>
+      const callersOf = (name: string, port?: string): string[] =>
         policies
           .filter((policy) => policy.spec?.podSelector?.matchLabels?.['app.kubernetes.io/name'] === name)
           .flatMap((policy) => policy.spec?.ingress ?? [])
+          .filter((rule) => port === undefined || rule.ports?.some((candidate) => candidate.port === port))
           .flatMap((rule) => rule.from ?? [])
           .filter((peer) => !peer.namespaceSelector && !peer.ipBlock)
           .map((peer) => JSON.stringify(peer.podSelector?.matchLabels ?? {}));
@@ -508,6 +518,18 @@ describe('k8s manifests', () => {
       expect(callersOf('master-data')).toEqual([
         JSON.stringify({ 'app.kubernetes.io/name': 'master-data-subgraph' }),
         JSON.stringify({ 'core.mesh/master-data-client': 'true' }),
+      ]);
+      expect(callersOf('identity-subgraph')).toEqual([JSON.stringify({ 'app.kubernetes.io/name': gatewayName })]);
+      // identity's gRPC API (sign-in, administration) only from its subgraph and declared clients; its
+      // public keys (HTTP) from every hop that verifies tokens.
+      expect(callersOf('identity', 'grpc')).toEqual([
+        JSON.stringify({ 'app.kubernetes.io/name': 'identity-subgraph' }),
+        JSON.stringify({ 'core.mesh/identity-client': 'true' }),
+      ]);
+      expect(callersOf('identity', 'http')).toEqual([
+        JSON.stringify({ 'app.kubernetes.io/name': gatewayName }),
+        JSON.stringify({ 'app.kubernetes.io/name': 'master-data' }),
+        JSON.stringify({ 'core.mesh/identity-client': 'true' }),
       ]);
       expect(problems).toEqual([]);
     });
@@ -520,9 +542,16 @@ describe('k8s manifests', () => {
       const container = pod.spec.containers[0] as IContainer;
       const environment = containerEnvironment(objects, container);
       expect(environment.get('NODE_ENV')).toBe('production');
-      const subgraphUrl = new URL(String(environment.get('SUBGRAPH_MASTERDATA_URL')));
-      const subgraphService = ofKind<IService>(objects, 'Service').find((service) => service.metadata.name === subgraphUrl.hostname);
-      expect(subgraphService?.spec?.ports?.map((port) => port.port)).toContain(Number(subgraphUrl.port));
+      const subgraphServices: [variable: string, service: string][] = [
+        ['SUBGRAPH_MASTERDATA_URL', 'master-data-subgraph'],
+        ['SUBGRAPH_IDENTITY_URL', 'identity-subgraph'],
+      ];
+      for (const [variable, service] of subgraphServices) {
+        const subgraphUrl = new URL(String(environment.get(variable)));
+        expect(subgraphUrl.hostname, variable).toBe(service);
+        const subgraphService = ofKind<IService>(objects, 'Service').find((candidate) => candidate.metadata.name === subgraphUrl.hostname);
+        expect(subgraphService?.spec?.ports?.map((port) => port.port)).toContain(Number(subgraphUrl.port));
+      }
 
       const supergraphPath = String(environment.get('SUPERGRAPH_PATH'));
       const mount = container.volumeMounts?.find((candidate) => supergraphPath.startsWith(`${candidate.mountPath}/`));
@@ -608,7 +637,15 @@ describe('k8s manifests', () => {
           .filter(([name, { optional }]) => !name.startsWith('configmap:') && !optional)
           .map(([name]) => name)
           .sort();
-        expect(required).toEqual(['federation-gateway-tls', 'master-data-app', 'master-data-database', 'redis']);
+        expect(required).toEqual([
+          'federation-gateway-tls',
+          'identity-app',
+          'identity-database',
+          'identity-signing-key',
+          'master-data-app',
+          'master-data-database',
+          'redis',
+        ]);
       }
     });
   });
@@ -624,6 +661,23 @@ describe('k8s manifests', () => {
       expect(ofKind<IStatefulSet>(objects, 'StatefulSet').map((statefulSet) => statefulSet.metadata.name).sort()).toEqual(['postgres', 'redis']);
       const database = environment.get('DATABASE_URL');
       expect(typeof database === 'object' && database.secret.startsWith('master-data-database-')).toBe(true);
+    });
+
+    it('lets dev identity generate its own key under /tmp on one replica, with demo accounts', () => {
+      const { objects } = get('overlays/dev');
+      const identity = ofKind<IDeployment>(objects, 'Deployment').find((deployment) => deployment.metadata.name === 'identity');
+      const pod = podTemplate(identity as Workload).spec;
+      const container = pod.containers[0] as IContainer;
+      const environment = containerEnvironment(objects, container);
+      expect(environment.get('NODE_ENV')).not.toBe('production');
+      expect(environment.has('IDENTITY_SIGNING_KEY')).toBe(false);
+      expect(String(environment.get('IDENTITY_KEY_DIR'))).toMatch(/^\/tmp\//);
+      expect(environment.get('IDENTITY_SEED_DEMO')).toBe('true');
+      expect(pod.volumes?.some((volume) => volume.secret)).toBe(false);
+      const hpa = ofKind<IHorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler').find((candidate) => candidate.metadata.name === 'identity');
+      expect(hpa?.spec?.maxReplicas).toBe(1);
+      const database = environment.get('DATABASE_URL');
+      expect(typeof database === 'object' && database.secret.startsWith('identity-database-')).toBe(true);
     });
   });
 
@@ -649,6 +703,24 @@ describe('k8s manifests', () => {
       }
       expect(ofKind<IStatefulSet>(objects, 'StatefulSet')).toEqual([]);
       expect(ofKind<IIngress>(objects, 'Ingress')[0]?.spec?.tls?.[0]?.secretName).toBe('federation-gateway-tls');
+    });
+
+    it('signs tokens in prod with the key file of Secret identity-signing-key, mounted read-only, and seeds no demo accounts', () => {
+      const { objects } = get('overlays/prod');
+      const identity = ofKind<IDeployment>(objects, 'Deployment').find((deployment) => deployment.metadata.name === 'identity');
+      const pod = podTemplate(identity as Workload).spec;
+      const container = pod.containers[0] as IContainer;
+      const environment = containerEnvironment(objects, container);
+      expect(environment.get('NODE_ENV')).toBe('production');
+      expect(environment.get('IDENTITY_SEED_DEMO')).toBe('false');
+      const keyPath = String(environment.get('IDENTITY_SIGNING_KEY'));
+      const mount = container.volumeMounts?.find((candidate) => keyPath.startsWith(`${candidate.mountPath}/`));
+      expect(mount?.readOnly).toBe(true);
+      const volume = pod.volumes?.find((candidate) => candidate.name === mount?.name);
+      expect(volume?.secret?.secretName).toBe('identity-signing-key');
+      expect(volume?.secret?.optional).not.toBe(true);
+      const file = path.posix.relative(mount?.mountPath ?? '', keyPath);
+      expect(volume?.secret?.items).toEqual([{ key: 'signing-key.pem', path: file }]);
     });
   });
 });
