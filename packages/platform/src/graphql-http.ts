@@ -87,8 +87,11 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
     body,
   };
   const response = await server.executeHTTPGraphQLRequest({ httpGraphQLRequest, context });
-  for (const [name, value] of response.headers) res.setHeader(name, value);
-  res.statusCode = response.status ?? 200;
+  // writeHead with a flat [name, value, …] list stores the header block once; setHeader per header
+  // would validate and keep each in a map first.
+  const head: string[] = [];
+  for (const [name, value] of response.headers) head.push(name, value);
+  res.writeHead(response.status ?? 200, head);
   if (response.body.kind === 'complete') {
     res.end(response.body.string);
     return;
