@@ -1,19 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { createLogger } from '@core/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type IdentityStack, startIdentityStack } from '../../subgraphs/identity/test/stack.js';
 import { type Data, type MasterDataStack, postGraphQL, startMasterDataStack } from '../../subgraphs/master-data/test/stack.js';
 import { createGateway, type Gateway, supergraphPath } from '../src/index.js';
 
 const supergraphSdl = readFileSync(supergraphPath, 'utf8');
 const logger = createLogger('gateway-test', { level: 'warn' });
 let stack: MasterDataStack;
+let identity: IdentityStack;
 let gateway: Gateway;
 
 beforeAll(async () => {
   stack = await startMasterDataStack('md_gateway');
+  // Every subgraph of the supergraph must answer for the gateway to be ready.
+  identity = await startIdentityStack('id_gateway');
   gateway = await createGateway({
     supergraphSdl,
-    subgraphUrls: { masterdata: stack.subgraph.url },
+    subgraphUrls: { masterdata: stack.subgraph.url, identity: identity.subgraph.url },
     logger,
     host: '127.0.0.1',
     port: 0,
@@ -22,6 +26,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway?.stop();
+  await identity?.stop();
   await stack?.stop();
 });
 
@@ -114,7 +119,7 @@ describe('federation gateway over the master-data subgraph and service', () => {
 
     const orphan = await createGateway({
       supergraphSdl,
-      subgraphUrls: { masterdata: 'http://127.0.0.1:9/graphql' },
+      subgraphUrls: { masterdata: 'http://127.0.0.1:9/graphql', identity: identity.subgraph.url },
       logger,
       host: '127.0.0.1',
       port: 0,
