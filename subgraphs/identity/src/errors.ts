@@ -3,7 +3,14 @@ import { type Logger, toGraphQLError } from '@core/platform';
 import type { GraphQLFormattedError } from 'graphql';
 
 /** gRPC request fields whose GraphQL argument has another name. */
-const ARGUMENT_OF_FIELD: Record<string, string> = { page_size: 'first', page_token: 'after', user_id: 'id', 'user.id': 'id' };
+const ARGUMENT_OF_FIELD: Record<string, string> = {
+  page_size: 'first',
+  page_token: 'after',
+  user_id: 'id',
+  'user.id': 'id',
+  // The mask is derived from the fields given in `input`: an empty mask means an empty input.
+  update_mask: 'input',
+};
 
 /**
  * `new_password` → `newPassword`, `user.status` → `input.status`: violations name what the GraphQL

@@ -232,6 +232,10 @@ describe('identity subgraph over the real identity service', () => {
     expect(errorCodes(badRoles)).toEqual(['BAD_USER_INPUT']);
     expect(badRoles.errors![0]!.extensions!.fieldViolations).toEqual([{ field: 'input.roles[0]', description: expect.any(String) }]);
 
+    const nothing = await query(`mutation($id: ID!) { updateUser(id: $id, input: {}) { id } }`, { id: user.id }, admin.accessToken);
+    expect(errorCodes(nothing)).toEqual(['BAD_USER_INPUT']);
+    expect(nothing.errors![0]!.extensions!.fieldViolations).toEqual([{ field: 'input', description: expect.any(String) }]);
+
     const disabled = await query('mutation($id: ID!) { disableUser(id: $id) { status } }', { id: user.id }, admin.accessToken);
     expect(disabled.data!.disableUser).toEqual({ status: 'DISABLED' });
     const refusedLogin = await query(LOGIN, { login: 'rina.w', password: 'first-pass-123' });
