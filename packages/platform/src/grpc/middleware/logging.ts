@@ -18,6 +18,32 @@ export function statusName(err: unknown): string {
   return 'UNKNOWN';
 }
 
+/**
+ * `logger.child(bindings)`, made on first use. A pino child costs several microseconds (bindings
+ * serialised, redaction set up), and most calls succeed without logging anything: the call's
+ * logger exists for the few that do. Every property access goes to the real child.
+ */
+function lazyChild(logger: Logger, bindings: Record<string, unknown>): Logger {
+  let child: Logger | undefined;
+  const real = () => {
+    child ??= logger.child(bindings);
+    return child;
+  };
+  return new Proxy({} as Logger, {
+    get(_, property) {
+      const target = real();
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+    set(_, property, value) {
+      return Reflect.set(real(), property, value);
+    },
+    has(_, property) {
+      return Reflect.has(real(), property);
+    },
+  });
+}
+
 /** Statuses that point at this server (or its dependencies), not at the caller. */
 const serverFaults = new Set(['INTERNAL', 'UNKNOWN', 'UNAVAILABLE', 'DATA_LOSS', 'UNIMPLEMENTED']);
 
@@ -40,7 +66,7 @@ export function requestLoggingMiddleware(logger: Logger, options: RequestLogging
     context: CallContext,
   ) {
     const trace = continueTrace(context.metadata.get(TRACEPARENT_HEADER));
-    const callLogger = logger.child({ method: call.method.path, traceId: trace.traceId });
+    const callLogger = lazyChild(logger, { method: call.method.path, traceId: trace.traceId });
     const started = performance.now();
     try {
       const result = yield* call.next(call.request, {
@@ -51,7 +77,7 @@ export function requestLoggingMiddleware(logger: Logger, options: RequestLogging
       });
       const ms = performance.now() - started;
       if (slowCallMs > 0 && ms >= slowCallMs) callLogger.info({ code: 'OK', ms: Math.round(ms), peer: context.peer }, 'slow grpc call');
-      else if (callLogger.isLevelEnabled('debug')) callLogger.debug({ code: 'OK', ms: Math.round(ms) }, 'grpc call');
+      else if (logger.isLevelEnabled('debug')) callLogger.debug({ code: 'OK', ms: Math.round(ms) }, 'grpc call');
       return result;
     } catch (err) {
       const code = statusName(err);
