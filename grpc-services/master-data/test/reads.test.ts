@@ -268,6 +268,28 @@ describe('mirror misses and the hot cache', () => {
   });
 });
 
+describe('a refill racing a sync', () => {
+  it('evicts again after an invalidation, so a stale row written back by an in-flight read does not outlive it', async () => {
+    const region = (await t.masterData.listRegions({ pageSize: 3 })).regions[2]!;
+    await t.masterData.getRegion({ code: region.code });
+    const [key] = await cacheKeys(`md:region:g*:${region.code}`);
+    const staleEntry = await redis.get(key!);
+    expect(staleEntry).toContain(region.name);
+
+    // The sync commits a new name and evicts; a read that fetched the old row before the commit
+    // then writes it back.
+    await t.sql(`UPDATE md_record SET data = jsonb_set(data, '{REGION_NAME}', '"RENAMED BY SYNC"') WHERE entity = 'region' AND record_key = ?`, [
+      region.code,
+    ]);
+    await t.service.store.invalidate(requireEntity('region'), [region.code]);
+    await redis.set(key!, staleEntry!);
+    expect((await t.masterData.getRegion({ code: region.code })).region?.name).toBe(region.name);
+
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect((await t.masterData.getRegion({ code: region.code })).region?.name).toBe('RENAMED BY SYNC');
+  });
+});
+
 describe('customers by number through the cache', () => {
   const customer = requireEntity('customer');
   const sync = () => t.service.sync.run(customer, { mode: 'full', trigger: 'manual', triggeredBy: 'reads test' });

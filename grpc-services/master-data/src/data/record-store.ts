@@ -76,6 +76,13 @@ export interface RecordStoreOptions {
    * generation is then read from the local tier, which the bump evicts on every replica.
    */
   generationReuseMs?: number;
+  /**
+   * Delay of the second eviction `invalidate` makes. A read that missed the cache just before a
+   * sync committed can write the old row into the cache just after the sync's eviction; evicting
+   * again once such in-flight refills have finished closes that window (otherwise the stale row
+   * would live for the entity's whole TTL).
+   */
+  refillGuardMs?: number;
 }
 
 const NEGATIVE = '-';
@@ -179,6 +186,7 @@ export function createRecordStore(options: RecordStoreOptions): RecordStore {
   const negativeTtl = options.negativeTtlSeconds ?? 30;
   const readThroughPerBatch = options.readThroughPerBatch ?? 100;
   const generationReuseMs = options.generationReuseMs ?? 1000;
+  const refillGuardMs = options.refillGuardMs ?? 2000;
   const limitSource = concurrencyLimit(options.readThroughConcurrency ?? 4);
   const loads = singleFlight<string, MirrorRecord | undefined>();
   /** By `<entity>:<kind>`. */
@@ -442,8 +450,12 @@ export function createRecordStore(options: RecordStoreOptions): RecordStore {
     async invalidate(entity, recordKeys) {
       if (recordKeys.length === 0) return;
       const generationValue = await generation(entity, true);
-      await cache.delete(recordKeys.map((rk) => cacheKey(entity, generationValue, rk)));
+      const keys = recordKeys.map((rk) => cacheKey(entity, generationValue, rk));
+      await cache.delete(keys);
       await bumpGeneration(entity, 'codes');
+      setTimeout(() => {
+        cache.delete(keys).catch((err: unknown) => logger.error({ err, entity: entity.name }, 'second cache eviction failed'));
+      }, refillGuardMs).unref();
     },
 
     async invalidateAll(entity) {
