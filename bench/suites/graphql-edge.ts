@@ -93,7 +93,7 @@ async function gatewayOverhead(ctx: BenchContext, child: BenchChild<EdgeInfo>): 
     target: { description: `≤ ${CPU_TARGET}×`, met: ratio <= CPU_TARGET },
     details: [
       `Query: \`${CUSTOMER_QUERY}\`, the number rotating over ${variables.length.toLocaleString('en-US')} customers, each requested through both paths before measuring (so whatever the path caches is warm). ` +
-        'The service resolves a customer by number with a PostgreSQL lookup (expression index on CUSTOMER_NUMBER) rather than the key-based hot cache — see the counters below — on both paths alike.',
+        'The service answers a lookup by number from the hot cache (the number → key mapping is cached too: `code_hit` in the counters below), on both paths alike.',
       `One child process runs master-data service (PostgreSQL + Redis) + subgraph + gateway; it reports process.cpuUsage() (user + system) around each phase. ` +
         `Load from the parent with autocannon, ${CONNECTIONS} connections, ${ctx.options.warmupSeconds} s warm-up + ${ctx.options.phaseSeconds} s measured, phases gateway, direct, direct, gateway; median per path.`,
       'CPU per request = child CPU µs during the phase / successful requests. The gateway path spends gateway + subgraph + service CPU; the direct path subgraph + service CPU.',
