@@ -143,7 +143,7 @@ export async function benchGrpcGetCustomer(ctx: BenchContext): Promise<BenchResu
     ],
     limits: [
       'Two cores: the load driver (parent) and the server (child) each need about one core. Hot keys are served from the in-process tier of the cache (see cache_local_lookups_total above), so most calls make no Redis round trip; the tier still subscribes to Redis for evictions.',
-      'The service adds what production needs and the baseline lacks: request validation, protobuf decode and encode of a real message, the cache lookup, and a chain of seven nice-grpc middleware layers (logging, metrics, deadline, error details, error mapping, undecodable requests, auth), each an async generator around the call. A CPU profile puts grpc-js response handling at ~20%, the nice-grpc unary handler at 11–20%, the auth and metrics layers at ~6% each and the record store's whole get at ~7%: folding the layers into one is the next step.',
+      'The service adds what production needs and the baseline lacks: request validation, protobuf decode and encode of a real message, the cache lookup, and a chain of seven nice-grpc middleware layers (logging, metrics, deadline, error details, error mapping, undecodable requests, auth), each an async generator around the call. A CPU profile puts grpc-js response handling at ~20%, the nice-grpc unary handler at 11–20%, the auth and metrics layers at ~6% each and the whole record-store get at ~7%: folding the layers into one is the next step.',
     ],
     data: { rounds, serviceRate, bareRate, ratio, serviceCpu, bareCpu, cpuBoundRatio: bareCpu / serviceCpu, customers, bareResponseBytes: bareResponse?.length, serviceResponseSizes },
   };
