@@ -1,5 +1,5 @@
-import type { Logger } from '@core/platform';
-import { bindClient, type GrpcCallListener, type IdentityChannel, type IdentityClient, propagatedMetadata } from './grpc.js';
+import { bindClient, type GrpcCallListener, type Logger, metadataFromHttpHeaders } from '@core/platform';
+import type { IdentityChannel, IdentityClient } from './grpc.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
 /** What every resolver receives: the request-bound client and the request's loaders. */
@@ -20,6 +20,6 @@ export function createRequestContext(
   logger: Logger,
   onCall: GrpcCallListener,
 ): IdentityContext {
-  const identity = bindClient(channel.identity, 'IdentityService', propagatedMetadata(headers), onCall);
+  const identity = bindClient(channel.identity, 'IdentityService', metadataFromHttpHeaders(headers), onCall);
   return { identity, loaders: createLoaders(identity), logger };
 }

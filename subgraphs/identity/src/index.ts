@@ -6,5 +6,5 @@ export {
   type IdentitySubgraphOptions,
   schemaPath,
 } from './subgraph.js';
-export type { GrpcCallListener } from './grpc.js';
+export type { GrpcCallListener } from '@core/platform';
 export { loadIdentitySubgraphConfig, type IdentitySubgraphConfig } from './config.js';

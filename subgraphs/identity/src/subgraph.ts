@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { Logger, Metrics } from '@core/platform';
+import type { GrpcCallListener, Logger, Metrics } from '@core/platform';
 import { startGraphQLHttpServer } from '@core/platform/graphql-http';
 import { parse } from 'graphql';
 import { Counter } from 'prom-client';
 import { createRequestContext, type IdentityContext } from './context.js';
 import { formatIdentityError } from './errors.js';
-import { type GrpcCallListener, openIdentityChannel } from './grpc.js';
+import { openIdentityChannel } from './grpc.js';
 import { identityResolvers } from './resolvers/index.js';
 
 /** Location of the subgraph SDL; the composition script reads the same file. */

@@ -1,12 +1,5 @@
-import type { Logger } from '@core/platform';
-import {
-  bindClient,
-  type GrpcCallListener,
-  type MasterDataChannels,
-  type MasterDataClient,
-  propagatedMetadata,
-  type SyncClient,
-} from './grpc.js';
+import { bindClient, type GrpcCallListener, type Logger, metadataFromHttpHeaders } from '@core/platform';
+import type { MasterDataChannels, MasterDataClient, SyncClient } from './grpc.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
 /** What every resolver receives: request-bound clients and the request's loaders. */
@@ -27,7 +20,7 @@ export function createRequestContext(
   logger: Logger,
   onCall: GrpcCallListener,
 ): MasterDataContext {
-  const metadata = propagatedMetadata(headers);
+  const metadata = metadataFromHttpHeaders(headers);
   const masterData = bindClient(channels.masterData, 'MasterDataService', metadata, onCall);
   const sync = bindClient(channels.sync, 'SyncService', metadata, onCall);
   return { masterData, sync, loaders: createLoaders(masterData), logger };

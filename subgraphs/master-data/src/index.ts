@@ -5,5 +5,5 @@ export {
   type MasterDataSubgraphOptions,
   schemaPath,
 } from './subgraph.js';
-export type { GrpcCallListener } from './grpc.js';
+export type { GrpcCallListener } from '@core/platform';
 export { loadMasterDataSubgraphConfig, type MasterDataSubgraphConfig } from './config.js';

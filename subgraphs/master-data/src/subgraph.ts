@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { Logger, Metrics } from '@core/platform';
+import type { GrpcCallListener, Logger, Metrics } from '@core/platform';
 import { parse } from 'graphql';
 import { Counter } from 'prom-client';
 import { createRequestContext, type MasterDataContext } from './context.js';
 import { formatMasterDataError } from './errors.js';
-import { type GrpcCallListener, openMasterDataChannels } from './grpc.js';
+import { openMasterDataChannels } from './grpc.js';
 import { startGraphQLHttpServer } from '@core/platform/graphql-http';
 import { masterDataResolvers } from './resolvers/index.js';
 

@@ -33,3 +33,40 @@ export function downstreamCallOptions(ctx: ServiceContext): { deadline?: Date; m
   });
   return ctx.deadline ? { deadline: ctx.deadline, metadata } : { metadata };
 }
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** gRPC metadata carrying an HTTP (GraphQL) caller's bearer token and trace context onward. */
+export function metadataFromHttpHeaders(headers: Record<string, string | string[] | undefined>): Metadata {
+  return propagationMetadata({
+    authorization: firstHeader(headers.authorization),
+    traceparent: firstHeader(headers.traceparent),
+    tracestate: firstHeader(headers.tracestate),
+  });
+}
+
+/** Called once per outgoing gRPC call, e.g. `('MasterDataService', 'batchGetCustomers')`. */
+export type GrpcCallListener = (service: string, method: string) => void;
+
+/**
+ * Binds a client to one incoming request: every call carries the request's metadata (unless the
+ * call passes its own) and is reported to `onCall`, so calls per request are observable (the N+1
+ * guard of the tests and benchmarks).
+ */
+export function bindClient<C extends object>(client: C, service: string, metadata: Metadata, onCall: GrpcCallListener): C {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || typeof property !== 'string') return value;
+      return (request: unknown, options?: { metadata?: Metadata }) => {
+        onCall(service, property);
+        return (value as (request: unknown, options: unknown) => unknown).call(target, request, {
+          ...options,
+          metadata: options?.metadata ?? metadata,
+        });
+      };
+    },
+  });
+}
