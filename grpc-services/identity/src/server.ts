@@ -4,6 +4,7 @@ import {
   createGrpcServer,
   createLogger,
   createMetrics,
+  createShutdown,
   initORM,
   setPageTokenSecret,
   startHttpServer,
@@ -102,22 +103,14 @@ export async function startIdentityService(options: StartIdentityOptions): Promi
     labelNames: ['reason'] as const,
     registers: [metrics.registry],
   });
-  const closers: Array<{ name: string; close: () => Promise<unknown> }> = [];
-  const closeAll = async () => {
-    for (const { name, close } of closers.reverse()) {
-      try {
-        await close();
-      } catch (err) {
-        logger.error({ err, component: name }, 'error while stopping');
-      }
-    }
-    closers.length = 0;
-  };
+  // Everything started below stops in reverse order, each step bounded, failures logged.
+  const stopping = createShutdown(logger, { timeoutMs: 15_000 });
+  const closeAll = () => stopping.run();
 
   try {
     const key = await loadSigningKey({ signingKey: config.IDENTITY_SIGNING_KEY, keyDir: config.IDENTITY_KEY_DIR, logger });
     const orm = await initORM({ url: config.DATABASE_URL, entities: identityEntities, migrations, logger });
-    closers.push({ name: 'database', close: () => orm.close() });
+    stopping.add('database', () => orm.close());
 
     const passwords = await createPasswordHasher({ memoryKib: config.IDENTITY_ARGON2_MEMORY_KIB, timeCost: config.IDENTITY_ARGON2_TIME_COST });
     const users = createUserStore(orm);
@@ -150,7 +143,7 @@ export async function startIdentityService(options: StartIdentityOptions): Promi
     const demoAccountsCreated = config.IDENTITY_SEED_DEMO ? await seedDemoAccounts(users, passwords, clock(), logger) : 0;
 
     const http = await startHttpServer(httpHandler(metrics, key), config.METRICS_PORT, config.GRPC_HOST, { logger });
-    closers.push({ name: 'http server', close: () => http.close() });
+    stopping.add('http server', () => http.close());
 
     const authenticator = createIdentityAuthenticator({
       settings: tokenSettings,
@@ -180,7 +173,7 @@ export async function startIdentityService(options: StartIdentityOptions): Promi
     });
     server.add(IdentityServiceDefinition, handlers);
     const port = await server.listen(`${config.GRPC_HOST}:${config.GRPC_PORT}`);
-    closers.push({ name: 'grpc server', close: () => server.shutdown() });
+    stopping.add('grpc server', () => server.shutdown());
 
     const host = config.GRPC_HOST === '0.0.0.0' || config.GRPC_HOST === '::' ? '127.0.0.1' : config.GRPC_HOST;
     return {

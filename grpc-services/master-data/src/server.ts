@@ -10,6 +10,7 @@ import {
   createRedisCache,
   createRedisLock,
   createScheduler,
+  createShutdown,
   createTieredCache,
   DomainError,
   initORM,
@@ -159,26 +160,18 @@ export async function startMasterDataService(options: StartMasterDataOptions): P
   const logger = options.logger ?? createLogger('master-data', { level: config.LOG_LEVEL });
   setPageTokenSecret(config.PAGE_TOKEN_SECRET);
   const metrics = createMetrics();
-  const closers: Array<{ name: string; close: () => Promise<unknown> }> = [];
-  const closeAll = async () => {
-    for (const { name, close } of closers.reverse()) {
-      try {
-        await close();
-      } catch (err) {
-        logger.error({ err, component: name }, 'error while stopping');
-      }
-    }
-    closers.length = 0;
-  };
+  // Everything started below stops in reverse order, each step bounded, failures logged.
+  const stopping = createShutdown(logger, { timeoutMs: 15_000 });
+  const closeAll = () => stopping.run();
 
   try {
     const orm = await initORM({ url: config.DATABASE_URL, entities: mirrorEntities, migrations, logger });
-    closers.push({ name: 'database', close: () => orm.close() });
+    stopping.add('database', () => orm.close());
 
     let redis = options.redis;
     if (!redis && config.REDIS_URL) {
       const opened = createRedis(config.REDIS_URL, logger);
-      closers.push({ name: 'redis', close: () => opened.quit() });
+      stopping.add('redis', () => opened.quit());
       redis = opened;
     }
     // The client never queues commands while offline, so a bootstrap sync started before the
@@ -198,7 +191,7 @@ export async function startMasterDataService(options: StartMasterDataOptions): P
           metrics,
         })
       : undefined;
-    if (tiered) closers.push({ name: 'cache evictions', close: () => tiered.close() });
+    if (tiered) stopping.add('cache evictions', () => tiered.close());
     if (tiered && !(await tiered.ready(REDIS_READY_TIMEOUT_MS))) {
       logger.warn({ timeoutMs: REDIS_READY_TIMEOUT_MS }, 'cache eviction channel not subscribed yet; serving from Redis only until it is');
     }
@@ -206,7 +199,7 @@ export async function startMasterDataService(options: StartMasterDataOptions): P
     const lock = redis ? createRedisLock(redis, { prefix: `${config.CACHE_PREFIX}lock:` }) : createMemoryLock();
 
     const source = options.source ?? (await openSource(config, logger));
-    closers.push({ name: 'source', close: () => source.close() });
+    stopping.add('source', () => source.close());
 
     // A tiered cache evicts the generation on every replica itself; no extra reuse window.
     const store = createRecordStore({ orm, cache, source, logger, metrics, ...(tiered ? { generationReuseMs: 0 } : {}) });
@@ -220,18 +213,18 @@ export async function startMasterDataService(options: StartMasterDataOptions): P
       batchSize: config.SYNC_BATCH_SIZE,
       overlapSeconds: config.SYNC_OVERLAP_SECONDS,
     });
-    closers.push({ name: 'sync runner', close: () => sync.close() });
+    stopping.add('sync runner', () => sync.close());
 
     if (config.SYNC_SCHEDULES_ENABLED) {
       const scheduler = createScheduler({ lock, logger, metrics });
       registerSyncSchedules(scheduler, sync, catalogue, logger);
-      closers.push({ name: 'scheduler', close: () => scheduler.stop() });
+      stopping.add('scheduler', () => scheduler.stop());
     }
 
     let metricsPort: number | undefined;
     if (config.METRICS_PORT !== 0) {
       const metricsServer = await startMetricsServer(metrics, config.METRICS_PORT, config.GRPC_HOST);
-      closers.push({ name: 'metrics server', close: () => metricsServer.close() });
+      stopping.add('metrics server', () => metricsServer.close());
       metricsPort = metricsServer.port;
     }
 
@@ -242,18 +235,15 @@ export async function startMasterDataService(options: StartMasterDataOptions): P
     );
     server.add(SyncServiceDefinition, createSyncHandlers({ runner: sync, store, catalogue }));
     const port = await server.listen(`${config.GRPC_HOST}:${config.GRPC_PORT}`);
-    closers.push({ name: 'grpc server', close: () => server.shutdown() });
+    stopping.add('grpc server', () => server.shutdown());
 
     // Started once the server listens: on PGlite the load shares this thread, and health and
     // reads must answer while it runs.
     const bootstrap = new AbortController();
     const initial = initialSync(sync, await neverSynced(orm), bootstrap.signal, logger);
-    closers.push({
-      name: 'initial sync',
-      close: async () => {
-        bootstrap.abort();
-        await initial;
-      },
+    stopping.add('initial sync', async () => {
+      bootstrap.abort();
+      await initial;
     });
 
     const host = config.GRPC_HOST === '0.0.0.0' || config.GRPC_HOST === '::' ? '127.0.0.1' : config.GRPC_HOST;

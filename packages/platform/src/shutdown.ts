@@ -2,7 +2,7 @@ import type { Logger } from './logger.js';
 
 /** Ordered process shutdown: hooks run in reverse registration order (last started, first stopped). */
 export interface Shutdown {
-  add(name: string, fn: () => Promise<void>): void;
+  add(name: string, fn: () => Promise<unknown>): void;
   /** Runs every hook once, each bounded by the timeout; later calls return the same promise. */
   run(): Promise<void>;
   /** Runs the hooks on SIGINT/SIGTERM, then exits (code 0, or 1 if a hook failed or timed out). */
@@ -14,7 +14,7 @@ export interface Shutdown {
  * hook still runs, so one stuck dependency cannot keep a pod from releasing the others.
  */
 export function createShutdown(logger: Logger, { timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Shutdown {
-  const hooks: { name: string; fn: () => Promise<void> }[] = [];
+  const hooks: { name: string; fn: () => Promise<unknown> }[] = [];
   let running: Promise<boolean> | undefined;
 
   async function runHooks(): Promise<boolean> {
