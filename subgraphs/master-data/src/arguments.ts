@@ -1,41 +1,12 @@
 import { invalidArgument } from '@core/platform';
+import { type PageRequest, pageRequest as boundedPageRequest } from '@core/platform/graphql-connections';
 
 /** Largest `first` of the entity connections (the service's page-size bound). */
 export const MAX_PAGE_SIZE = 1000;
 
-/** The gRPC paging fields for a GraphQL `first`/`after` pair. */
-export interface PageRequest {
-  pageSize: number;
-  pageToken: string;
-}
-
-/**
- * Checks `first` against the connection's bound and passes `after` through: the cursor is the
- * service's opaque page token, so the service alone judges whether it is valid.
- */
+/** The gRPC paging fields for a GraphQL `first`/`after` pair, within the connection's bound. */
 export function pageRequest(first: number | null | undefined, after: string | null | undefined, maxSize = MAX_PAGE_SIZE): PageRequest {
-  const size = first ?? 20;
-  if (!Number.isInteger(size) || size < 1 || size > maxSize) {
-    throw invalidArgument('PAGE_SIZE_OUT_OF_RANGE', `first must be between 1 and ${maxSize}`, [
-      { field: 'first', description: `must be between 1 and ${maxSize}, got ${size}` },
-    ]);
-  }
-  return { pageSize: size, pageToken: after ?? '' };
-}
-
-/** A Relay connection of one page; only the last edge can carry the opaque token as its cursor. */
-export interface Connection<T> {
-  edges: { cursor: string | null; node: T }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-}
-
-/** Wraps one gRPC page as a Relay connection. */
-export function toConnection<T>(nodes: readonly T[], nextPageToken: string): Connection<T> {
-  const endCursor = nextPageToken === '' ? null : nextPageToken;
-  return {
-    edges: nodes.map((node, index) => ({ node, cursor: index === nodes.length - 1 ? endCursor : null })),
-    pageInfo: { hasNextPage: endCursor !== null, endCursor },
-  };
+  return boundedPageRequest(first, after, maxSize);
 }
 
 /**
@@ -58,10 +29,6 @@ export function text(value: string | null | undefined): string {
   return value ?? '';
 }
 
-/** Empty proto3 strings and zero ids mean "not set"; GraphQL says so with null. */
-export function presentText(value: string): string | null {
-  return value === '' ? null : value;
-}
 
 /** Zero ids mean "not set" in proto3. */
 export function presentId(value: number): number | null {

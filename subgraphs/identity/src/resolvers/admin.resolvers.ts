@@ -1,6 +1,7 @@
 import { type ServiceClient, User, type UserScope } from '@core/contracts/identity/v1';
 import type { IdentityContext } from '../context.js';
-import { pageRequest, toConnection } from '../paging.js';
+import { toConnection } from '@core/platform/graphql-connections';
+import { pageRequest } from '../paging.js';
 import { USER_STATUS } from './lookup.js';
 
 interface ScopeInput {

@@ -1,6 +1,7 @@
 import type { User, UserScope } from '@core/contracts/identity/v1';
 import type { IdentityContext } from '../context.js';
-import { pageRequest, presentText, toConnection } from '../paging.js';
+import { presentText, toConnection } from '@core/platform/graphql-connections';
+import { pageRequest } from '../paging.js';
 import { getOrNull, statusName, USER_STATUS } from './lookup.js';
 
 interface UsersArgs {

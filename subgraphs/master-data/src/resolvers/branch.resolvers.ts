@@ -1,5 +1,6 @@
 import type { Branch } from '@core/contracts/masterdata/v1';
-import { pageRequest, parseNumericId, requireOneOf, text, toConnection } from '../arguments.js';
+import { toConnection } from '@core/platform/graphql-connections';
+import { pageRequest, parseNumericId, requireOneOf, text } from '../arguments.js';
 import type { MasterDataContext } from '../context.js';
 import { getOrNull } from './lookup.js';
 

@@ -1,5 +1,6 @@
 import type { Employee } from '@core/contracts/masterdata/v1';
-import { pageRequest, presentId, presentText, text, toConnection } from '../arguments.js';
+import { presentText, toConnection } from '@core/platform/graphql-connections';
+import { pageRequest, presentId, text } from '../arguments.js';
 import type { MasterDataContext } from '../context.js';
 import { getOrNull } from './lookup.js';
 

@@ -1,5 +1,6 @@
 import type { PriceListLine } from '@core/contracts/masterdata/v1';
-import { pageRequest, parseNumericId, presentText, text, toConnection } from '../arguments.js';
+import { presentText, toConnection } from '@core/platform/graphql-connections';
+import { pageRequest, parseNumericId, text } from '../arguments.js';
 import type { MasterDataContext } from '../context.js';
 import { getOrNull } from './lookup.js';
 

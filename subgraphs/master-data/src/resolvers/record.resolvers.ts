@@ -1,5 +1,6 @@
 import { type Column, ColumnType, type Entity, type Record as MasterDataRecord, type SyncState } from '@core/contracts/masterdata/v1';
-import { pageRequest, presentText, text, toConnection } from '../arguments.js';
+import { presentText, toConnection } from '@core/platform/graphql-connections';
+import { pageRequest, text } from '../arguments.js';
 import type { MasterDataContext } from '../context.js';
 import { enumName, getOrNull } from './lookup.js';
 

@@ -1,5 +1,6 @@
 import type { Region } from '@core/contracts/masterdata/v1';
-import { pageRequest, text, toConnection } from '../arguments.js';
+import { toConnection } from '@core/platform/graphql-connections';
+import { pageRequest, text } from '../arguments.js';
 import type { MasterDataContext } from '../context.js';
 import { getOrNull } from './lookup.js';
 

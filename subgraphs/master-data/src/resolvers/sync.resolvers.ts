@@ -1,5 +1,6 @@
 import { SyncMode, type SyncRun, SyncRunStatus, SyncTrigger } from '@core/contracts/masterdata/v1';
-import { pageRequest, presentText, toConnection } from '../arguments.js';
+import { presentText, toConnection } from '@core/platform/graphql-connections';
+import { pageRequest } from '../arguments.js';
 import type { MasterDataContext } from '../context.js';
 import { enumName, getOrNull } from './lookup.js';
 
