@@ -1,9 +1,10 @@
+import type { IncomingMessage } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import { createMetrics, type Logger, type Metrics } from '@core/platform';
 import { Agent } from 'undici';
-import { startGraphQLHttpServer } from '@core/platform/graphql-http';
+import { type GraphQLHttpRoute, startGraphQLHttpServer } from '@core/platform/graphql-http';
 import { graphQLMetricsPlugin } from './metrics.js';
 import { type GatewayContext, SubgraphDataSource } from './subgraph-source.js';
 import { subgraphsOf } from './supergraph.js';
@@ -33,6 +34,23 @@ export interface GatewayOptions {
   subgraphTimeoutMs?: number;
   /** How long `/health/ready` waits for each subgraph's answer; default 2000 ms. */
   readinessTimeoutMs?: number;
+  /**
+   * Extra exact paths served beside `/graphql` (e.g. `POST /uploads`); the edge protections that
+   * apply to `/graphql` (rate limit, CORS) apply to them too.
+   */
+  routes?: Record<string, GraphQLHttpRoute>;
+  /**
+   * The verified caller of a request (e.g. from its bearer token), or undefined for an anonymous
+   * one. Rate limiting keys on `subject` when present, else on the client address. A rejection
+   * fails the request. Default: every caller is anonymous.
+   */
+  identify?: (req: IncomingMessage) => Promise<GatewayCaller | undefined>;
+}
+
+/** Who is calling, as {@link GatewayOptions.identify} established it. */
+export interface GatewayCaller {
+  /** Stable id of the verified caller (the token's `sub`). */
+  subject?: string;
 }
 
 /** A running gateway. */
@@ -122,6 +140,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ready,
     metrics,
     maxBodyBytes: options.maxBodyBytes,
+    routes: options.routes,
     port: options.port,
     host,
   });

@@ -1,4 +1,4 @@
-export { createGateway, type Gateway, type GatewayContext, type GatewayOptions } from './gateway.js';
+export { createGateway, type Gateway, type GatewayCaller, type GatewayContext, type GatewayOptions } from './gateway.js';
 export { type GatewayConfig, loadGatewayConfig } from './config.js';
 export {
   breakingChanges,

@@ -122,9 +122,17 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   /** `/metrics` is served only when given. */
   metrics?: Metrics;
   maxBodyBytes?: number;
+  /**
+   * Extra exact paths served by the same server (e.g. `POST /uploads`), checked after `/graphql`
+   * and before the probes; each handler answers every method itself.
+   */
+  routes?: Record<string, GraphQLHttpRoute>;
   port: number;
   host: string;
 }
+
+/** A handler of one extra path of {@link startGraphQLHttpServer}; a rejection answers 500. */
+export type GraphQLHttpRoute = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 /** A GraphQL HTTP endpoint started by {@link startGraphQLHttpServer}. */
 export interface GraphQLHttpServer {
@@ -144,11 +152,14 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
   options: GraphQLHttpServerOptions<TContext>,
 ): Promise<GraphQLHttpServer> {
   const { server, metrics } = options;
+  const routes = new Map(Object.entries(options.routes ?? {}));
   const http = await startHttpServer(
     async (req, res) => {
       const path = pathOf(req);
       if (path === '/graphql') {
         await handleGraphQLRequest(server, req, res, () => options.context(req), options.maxBodyBytes);
+      } else if (routes.has(path)) {
+        await routes.get(path)!(req, res);
       } else if (path === '/health/live') {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       } else if (path === '/health/ready') {
