@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 
+export * as auditV1 from './audit-v1.js';
 export * as commonV1 from './common-v1.js';
 export * as identityV1 from './identity-v1.js';
 export * as masterdataV1 from './masterdata-v1.js';
