@@ -5,6 +5,7 @@ import {
   logConfig,
   metricsConfig,
   pagingConfig,
+  redisConfig,
 } from '@core/platform';
 import { z } from 'zod';
 
@@ -32,6 +33,8 @@ const schema = z
     ...metricsConfig(9465),
     DATABASE_URL: databaseConfig.DATABASE_URL.default('pglite:.data/identity'),
     ...pagingConfig,
+    /** Optional: announces access-token revocations (disabled accounts, reset passwords) to every verifier. */
+    ...redisConfig,
     /** `iss` of every token issued, checked on verification. */
     IDENTITY_ISSUER: z.string().min(1).default('core-identity'),
     /** `aud` of every token issued, checked on verification: the mesh as a whole. */

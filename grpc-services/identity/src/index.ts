@@ -6,4 +6,4 @@ export { loadIdentityConfig, type IdentityConfig } from './config.js';
 export { JWKS_PATH, startIdentityService, type IdentityService, type StartIdentityOptions } from './server.js';
 export { ROLES, ADMIN_ROLE, isRole, type Role } from './domain/roles.js';
 export { DEMO_ACCOUNTS, type DemoAccount } from './domain/demo-accounts.js';
-export { IDENTITY_ACCESS, type Access } from './handlers/access.js';
+export { IDENTITY_ACCESS } from './handlers/access.js';

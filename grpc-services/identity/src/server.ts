@@ -1,7 +1,15 @@
 import { IdentityServiceDefinition } from '@core/contracts/identity/v1';
 import { protoDescriptorSet } from '@core/contracts';
 import {
+  createBearerAuthenticator,
   createGrpcServer,
+  createMemoryRevocationList,
+  createRedis,
+  createRedisRevocationList,
+  createTokenVerifier,
+  MESH_TOKEN_ALGORITHMS,
+  SERVICE_SUBJECT_PREFIX,
+  type RevocationList,
   createLogger,
   createMetrics,
   createShutdown,
@@ -14,7 +22,6 @@ import {
 import type { MikroORM } from '@mikro-orm/core';
 import { Counter } from 'prom-client';
 import { createAccessTokenIssuer } from './auth/access-tokens.js';
-import { createIdentityAuthenticator } from './auth/authenticator.js';
 import { createPasswordHasher } from './auth/passwords.js';
 import { createSessions } from './auth/sessions.js';
 import { loadSigningKey, type SigningKey } from './auth/signing-key.js';
@@ -60,6 +67,11 @@ export interface StartIdentityOptions {
   logger?: Logger;
   /** Time source for token lifetimes and lockout (tests move it instead of sleeping). */
   clock?: () => Date;
+  /**
+   * Where revocations of live access tokens are announced to every verifier. Default: Redis when
+   * REDIS_URL is set, else an in-process list (the embedded mode passes the one its verifiers share).
+   */
+  revocations?: RevocationList;
 }
 
 function httpHandler(metrics: Metrics, key: SigningKey) {
@@ -95,12 +107,6 @@ export async function startIdentityService(options: StartIdentityOptions): Promi
     name: 'identity_logins_total',
     help: 'Login attempts by outcome (succeeded, failed, unknown, locked, disabled)',
     labelNames: ['outcome'] as const,
-    registers: [metrics.registry],
-  });
-  const rejections = new Counter({
-    name: 'identity_token_rejections_total',
-    help: 'Bearer tokens refused by reason',
-    labelNames: ['reason'] as const,
     registers: [metrics.registry],
   });
   // Everything started below stops in reverse order, each step bounded, failures logged.
@@ -145,14 +151,31 @@ export async function startIdentityService(options: StartIdentityOptions): Promi
     const http = await startHttpServer(httpHandler(metrics, key), config.METRICS_PORT, config.GRPC_HOST, { logger });
     stopping.add('http server', () => http.close());
 
-    const authenticator = createIdentityAuthenticator({
-      settings: tokenSettings,
-      principals: {
-        userActive: async (id) => isUserId(id) && (await users.statusOf(id.toLowerCase())) === 'active',
-        clientActive: (clientId) => clients.isActive(clientId),
-      },
+    let revocations = options.revocations;
+    if (!revocations && config.REDIS_URL) {
+      const redis = createRedis(config.REDIS_URL, logger);
+      stopping.add('redis', async () => redis.disconnect());
+      revocations = await createRedisRevocationList({ redis, logger });
+      stopping.add('revocation list', () => revocations!.close());
+    }
+    revocations ??= createMemoryRevocationList();
+    // The platform's verifier with the service's own key: the same checks as every other hop,
+    // plus the accounts table (a disabled user or client is refused at once here).
+    const authenticator = createBearerAuthenticator({
+      verifier: createTokenVerifier({
+        issuers: [{ issuer: config.IDENTITY_ISSUER, audience: config.IDENTITY_AUDIENCE, algorithms: [...MESH_TOKEN_ALGORITHMS], jwks: key.jwks }],
+        revocations,
+        clock,
+        clockToleranceSeconds: 0,
+      }),
       logger,
-      rejections,
+      metrics,
+      isActive: (caller) =>
+        caller.subject.startsWith(SERVICE_SUBJECT_PREFIX)
+          ? clients.isActive(caller.subject.slice(SERVICE_SUBJECT_PREFIX.length))
+          : isUserId(caller.subject)
+            ? users.statusOf(caller.subject.toLowerCase()).then((status) => status === 'active')
+            : Promise.resolve(false),
     });
     const server = createGrpcServer({
       name: 'identity',
@@ -169,7 +192,7 @@ export async function startIdentityService(options: StartIdentityOptions): Promi
       passwords,
       key,
       clock,
-      rejectionOf: authenticator.rejectionOf,
+      revocations,
     });
     server.add(IdentityServiceDefinition, handlers);
     const port = await server.listen(`${config.GRPC_HOST}:${config.GRPC_PORT}`);

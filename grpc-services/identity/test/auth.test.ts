@@ -135,6 +135,8 @@ describe('access to RPCs', () => {
     expect(updated).toMatchObject({ email: 'siti@example.co.id', roles: ['amo'], nip: '200001010099', name: 'Siti Rahma' });
     expect(updated?.scope?.approvalLevel).toBeUndefined();
     await t.identity.setPassword({ userId: user!.id, newPassword: 'reset-by-admin' }, t.as(adminToken));
+    // The reset revoked Siti's tokens issued until now; the test clock stands still unless moved.
+    t.clock.advance(1000);
     const session = await t.identity.login({ login: 'siti@example.co.id', password: 'reset-by-admin' });
     await t.identity.changePassword({ currentPassword: 'reset-by-admin', newPassword: 'chosen-by-siti' }, t.as(session.tokens!.accessToken));
     await expectError(t.identity.refreshTokens({ refreshToken: session.tokens!.refreshToken }), 'UNAUTHENTICATED', 'INVALID_REFRESH_TOKEN');

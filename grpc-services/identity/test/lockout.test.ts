@@ -115,8 +115,14 @@ describe('disabled users', () => {
     await expectError(right('disabled.one'), 'UNAUTHENTICATED', 'ACCOUNT_DISABLED');
     await expectError(wrong('disabled.one'), 'UNAUTHENTICATED', 'INVALID_CREDENTIALS');
     await expectError(t.identity.refreshTokens({ refreshToken: session.tokens!.refreshToken }), 'UNAUTHENTICATED');
-    await expectError(t.identity.getMe({}, t.as(session.tokens!.accessToken)), 'UNAUTHENTICATED', 'ACCOUNT_DISABLED');
+    // Disabling revokes the live access token on every verifier (TOKEN_REVOKED), not only here.
+    await expectError(t.identity.getMe({}, t.as(session.tokens!.accessToken)), 'UNAUTHENTICATED', 'TOKEN_REVOKED');
     await t.identity.enableUser({ id }, t.as(adminToken));
-    expect((await right('disabled.one')).user?.status).toBe(1);
+    t.clock.advance(1000);
+    const again = await right('disabled.one');
+    expect(again.user?.status).toBe(1);
+    expect((await t.identity.getMe({}, t.as(again.tokens!.accessToken))).user?.id).toBe(id);
+    // Enabling does not resurrect tokens issued before the account was disabled.
+    await expectError(t.identity.getMe({}, t.as(session.tokens!.accessToken)), 'UNAUTHENTICATED', 'TOKEN_REVOKED');
   });
 });

@@ -17,6 +17,7 @@ import {
   type SyncRun,
 } from '@core/contracts/masterdata/v1';
 import { createGrpcClient, fromGrpcError } from '@core/platform';
+import { Metadata } from 'nice-grpc';
 
 const USAGE = `usage: md-sync <command> [options]
 
@@ -30,6 +31,9 @@ commands:
 
 options:
   --address <host:port>   service address (default $MASTERDATA_GRPC_ADDRESS or 127.0.0.1:50051)
+  --token <jwt>           access token (default $MD_SYNC_TOKEN): any signed-in account reads;
+                          run and invalidate need the data-team role (a person's or a service
+                          client's token, e.g. from IdentityService.IssueServiceToken)
   --json                  print JSON instead of tables
   --timeout <seconds>     how long \`run\` waits for the end (default 3600)
   -h, --help              this text`;
@@ -120,6 +124,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       address: { type: 'string' },
+      token: { type: 'string' },
       json: { type: 'boolean', default: false },
       full: { type: 'boolean', default: false },
       'no-wait': { type: 'boolean', default: false },
@@ -144,8 +149,12 @@ async function main(argv: string[]): Promise<number> {
     return value;
   };
 
-  const sync = createGrpcClient(SyncServiceDefinition, address, { retries: 2 });
-  const masterData = createGrpcClient(MasterDataServiceDefinition, address, { retries: 2 });
+  const token = values.token ?? process.env.MD_SYNC_TOKEN;
+  if (!token) throw new UsageError('an access token is needed: --token <jwt> or $MD_SYNC_TOKEN');
+  const authorization = new Metadata({ authorization: `Bearer ${token}` });
+  const clientOptions = { retries: 2, metadata: () => authorization };
+  const sync = createGrpcClient(SyncServiceDefinition, address, clientOptions);
+  const masterData = createGrpcClient(MasterDataServiceDefinition, address, clientOptions);
   try {
     switch (command) {
       case 'run': {

@@ -1,4 +1,5 @@
 import {
+  authConfig,
   databaseConfig,
   grpcConfig,
   loadConfig,
@@ -29,6 +30,8 @@ const schema = z
     ...metricsConfig(9464),
     DATABASE_URL: databaseConfig.DATABASE_URL.default('pglite:.data/master-data'),
     ...redisConfig,
+    /** Who is trusted to sign the bearer tokens every call carries (identity's JWKS, optional OIDC). */
+    ...authConfig,
     /** Namespace of this service's Redis keys (cache entries and locks); lets tests and benchmarks share a Redis. */
     CACHE_PREFIX: z.string().default(''),
     ...pagingConfig,

@@ -1,6 +1,7 @@
 import { MasterDataServiceDefinition, SyncServiceDefinition } from '@core/contracts/masterdata/v1';
 import { protoDescriptorSet } from '@core/contracts';
 import {
+  createServiceAuthentication,
   createGrpcServer,
   createLogger,
   createMemoryCache,
@@ -17,8 +18,11 @@ import {
   redisReady,
   setPageTokenSecret,
   startMetricsServer,
+  guardService,
+  type JSONWebKeySet,
   type Logger,
   type Redis,
+  type RevocationList,
 } from '@core/platform';
 import type { MikroORM } from '@mikro-orm/core';
 import type { MasterDataConfig } from './config.js';
@@ -30,6 +34,7 @@ import { catalogue } from './domain/catalogue.js';
 import type { EntityDef } from './domain/catalogue.types.js';
 import { createMasterDataHandlers } from './handlers/masterdata.handlers.js';
 import { createSyncHandlers } from './handlers/sync.handlers.js';
+import { MASTERDATA_ACCESS, SYNC_ACCESS } from './handlers/access.js';
 import { createSyncRunner, type SyncRunner } from './jobs/sync.runner.js';
 import { registerSyncSchedules } from './jobs/sync.schedules.js';
 import { migrations } from './migrations/index.js';
@@ -88,6 +93,11 @@ export interface StartMasterDataOptions {
   source?: MasterDataSource;
   /** A Redis connection to use instead of opening one from REDIS_URL; the caller keeps ownership. */
   redis?: Redis;
+  /**
+   * Token trust at hand instead of fetched: identity's public keys (embedded mode, tests) and the
+   * revocation list the embedded identity announces on. Otherwise AUTH_JWKS_URL and Redis.
+   */
+  auth?: { jwks?: JSONWebKeySet; revocations?: RevocationList };
 }
 
 async function openSource(config: MasterDataConfig, logger: Logger): Promise<MasterDataSource> {
@@ -228,12 +238,15 @@ export async function startMasterDataService(options: StartMasterDataOptions): P
       metricsPort = metricsServer.port;
     }
 
-    const server = createGrpcServer({ name: 'master-data', logger, metrics, descriptorSet: protoDescriptorSet() });
+    // Every call is verified (any signed-in caller reads; the data team runs syncs): access.ts.
+    const auth = await createServiceAuthentication({ config, logger, metrics, redis, ...options.auth });
+    stopping.add('token verification', () => auth.close());
+    const server = createGrpcServer({ name: 'master-data', logger, metrics, authenticate: auth.authenticate, descriptorSet: protoDescriptorSet() });
     server.add(
       MasterDataServiceDefinition,
-      createMasterDataHandlers({ store, catalogue, entityStates: (entities) => sync.entityStates(entities) }),
+      guardService(createMasterDataHandlers({ store, catalogue, entityStates: (entities) => sync.entityStates(entities) }), MASTERDATA_ACCESS),
     );
-    server.add(SyncServiceDefinition, createSyncHandlers({ runner: sync, store, catalogue }));
+    server.add(SyncServiceDefinition, guardService(createSyncHandlers({ runner: sync, store, catalogue }), SYNC_ACCESS));
     const port = await server.listen(`${config.GRPC_HOST}:${config.GRPC_PORT}`);
     stopping.add('grpc server', () => server.shutdown());
 

@@ -1,10 +1,13 @@
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { createGrpcClient } from '@core/platform';
+import type { Metadata } from 'nice-grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { domainErrorOf, SMALL_FIXTURE, startTestService, type TestService } from './helpers.js';
 
 let t: TestService;
 let mirroredRows = 0;
+/** A plain signed-in user's token, for the hand-made clients below. */
+let signedIn: Metadata;
 
 async function countMirror(): Promise<number> {
   const [row] = await t.sql<{ n: number }>('SELECT count(*)::int AS n FROM md_record');
@@ -21,6 +24,7 @@ async function rejects(call: Promise<unknown>, reason: string, field?: string): 
 
 beforeAll(async () => {
   t = await startTestService({ label: 'bad_input', fixture: SMALL_FIXTURE, redis: null });
+  signedIn = (await t.as([])).metadata;
   await t.service.waitForInitialSync();
   mirroredRows = await countMirror();
   expect(mirroredRows).toBeGreaterThan(0);
@@ -160,7 +164,7 @@ describe('updated_since and filters', () => {
         },
       } as const,
       t.service.address,
-      { retries: 0 },
+      { retries: 0, metadata: () => signedIn },
     );
     try {
       await rejects(raw.client.listRecords(writer.finish()), 'INVALID_UPDATED_SINCE', 'updated_since');
@@ -187,7 +191,7 @@ describe('updated_since and filters', () => {
         },
       } as const,
       t.service.address,
-      { retries: 0 },
+      { retries: 0, metadata: () => signedIn },
     );
     try {
       const error = await domainErrorOf(raw.client.getCustomer(writer.finish()));

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SyncServiceDefinition, SyncMode, SyncRunStatus } from '@core/contracts/masterdata/v1';
 import { createGrpcClient, fromGrpcError } from '@core/platform';
-import { createTestDatabase, redisUrl, testLogger, uniquePrefix, type TestDatabase } from '@core/testing';
+import { createTestDatabase, createTestIssuer, redisUrl, testLogger, uniquePrefix, type TestDatabase, type TestIssuer } from '@core/testing';
+import { Metadata } from 'nice-grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureSource, SCALABLE_TABLES, type FixtureSource } from '../src/data/fixture/index.js';
 import { loadMasterDataConfig, startMasterDataService, type MasterDataService } from '../src/index.js';
@@ -13,6 +14,9 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 let db: TestDatabase;
 let fixture: FixtureSource;
 let service: MasterDataService;
+let issuer: TestIssuer;
+/** A data engineer's token (the CLI's MD_SYNC_TOKEN). */
+let dataTeamToken: string;
 
 interface CliResult {
   code: number;
@@ -22,11 +26,15 @@ interface CliResult {
 
 /** Runs the CLI the way a data engineer does, as its own process against the running service. */
 function mdSync(...args: string[]): Promise<CliResult> {
+  return mdSyncWith({ MD_SYNC_TOKEN: dataTeamToken }, ...args);
+}
+
+function mdSyncWith(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       'npx',
       ['tsx', 'grpc-services/master-data/src/cli.ts', ...args],
-      { cwd: repoRoot, env: { ...process.env, MASTERDATA_GRPC_ADDRESS: service.address }, timeout: 60_000 },
+      { cwd: repoRoot, env: { ...process.env, MASTERDATA_GRPC_ADDRESS: service.address, ...env }, timeout: 60_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
         resolve({ code, stdout, stderr: stderr.replace(/^npm warn.*\n/gm, '') });
@@ -49,7 +57,9 @@ beforeAll(async () => {
     SYNC_SCHEDULES_ENABLED: 'false',
     LOG_LEVEL: 'silent',
   });
-  service = await startMasterDataService({ config, logger, source: fixture });
+  issuer = await createTestIssuer();
+  dataTeamToken = await issuer.token({ sub: 'data.engineer', roles: ['data-team'], ttlSeconds: 3600 });
+  service = await startMasterDataService({ config, logger, source: fixture, auth: { jwks: issuer.jwks } });
   const initial = await service.waitForInitialSync();
   expect(initial.entitiesFailed).toEqual([]);
 }, 180_000);
@@ -71,7 +81,7 @@ describe('md-sync CLI against a running service', { timeout: 90_000 }, () => {
     const json = await mdSync('run', 'customer', '--full', '--json');
     expect(json.code).toBe(0);
     const run = JSON.parse(json.stdout);
-    expect(run).toMatchObject({ entity: 'customer', mode: 'full', trigger: 'manual', status: 'succeeded', triggeredBy: 'anonymous' });
+    expect(run).toMatchObject({ entity: 'customer', mode: 'full', trigger: 'manual', status: 'succeeded', triggeredBy: 'data.engineer' });
     expect(run.rowsRead).toBe(fixture.count('customer'));
     expect(await service.sync.getRun(run.id)).toMatchObject({ status: 'succeeded', mode: 'full' });
   });
@@ -128,6 +138,18 @@ describe('md-sync CLI against a running service', { timeout: 90_000 }, () => {
     expect(bad.stderr).toContain('INVALID_ARGUMENT INVALID_RECORD_KEY');
   });
 
+  it('needs a token, and the data-team role to run a sync', async () => {
+    const missing = await mdSyncWith({ MD_SYNC_TOKEN: '' }, 'status');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('an access token is needed');
+    const amoToken = await issuer.token({ roles: ['amo'] });
+    const reader = await mdSyncWith({ MD_SYNC_TOKEN: amoToken }, 'status', 'region');
+    expect(reader.code).toBe(0);
+    const refused = await mdSyncWith({ MD_SYNC_TOKEN: amoToken }, 'run', 'region');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('PERMISSION_DENIED ROLE_REQUIRED');
+  });
+
   it('a usage mistake exits 1 with usage', async () => {
     const result = await mdSync('runs', '--limit', 'many');
     expect(result.code).toBe(1);
@@ -139,7 +161,8 @@ describe('md-sync CLI against a running service', { timeout: 90_000 }, () => {
 /** The SyncService calls the CLI does not make, and its bad-input answers, over a real channel. */
 describe('SyncService over gRPC', () => {
   const call = async <T>(fn: (client: ReturnType<typeof createGrpcClient<typeof SyncServiceDefinition>>['client']) => Promise<T>) => {
-    const { client, close } = createGrpcClient(SyncServiceDefinition, service.address);
+    const authorization = new Metadata({ authorization: `Bearer ${dataTeamToken}` });
+    const { client, close } = createGrpcClient(SyncServiceDefinition, service.address, { metadata: () => authorization });
     try {
       return await fn(client);
     } finally {

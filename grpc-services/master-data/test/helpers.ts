@@ -1,6 +1,7 @@
 import { MasterDataServiceDefinition, SyncServiceDefinition } from '@core/contracts/masterdata/v1';
 import { createGrpcClient, fromGrpcError, type DomainError } from '@core/platform';
-import { createTestDatabase, redisUrl, testLogger, uniquePrefix, type TestDatabase } from '@core/testing';
+import { createTestDatabase, createTestIssuer, redisUrl, testLogger, uniquePrefix, type TestDatabase, type TestIssuer } from '@core/testing';
+import { Metadata } from 'nice-grpc';
 import { expect } from 'vitest';
 import { loadMasterDataConfig } from '../src/config.js';
 import { createFixtureSource, type FixtureSource, type FixtureSourceOptions } from '../src/data/fixture/index.js';
@@ -33,6 +34,10 @@ export interface TestService {
   readonly cachePrefix: string;
   readonly masterData: ReturnType<typeof createGrpcClient<typeof MasterDataServiceDefinition>>['client'];
   readonly sync: ReturnType<typeof createGrpcClient<typeof SyncServiceDefinition>>['client'];
+  /** Signs the tokens the service trusts (the clients above carry a data-team token of it). */
+  readonly issuer: TestIssuer;
+  /** Call options carrying a token with these roles (no roles: a plain signed-in user). */
+  as(roles: string[]): Promise<{ metadata: Metadata }>;
   /** Runs SQL on the service's mirror (for assertions and to stage mirror states). */
   sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   stop(): Promise<void>;
@@ -66,15 +71,19 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
     SYNC_SCHEDULES_ENABLED: 'false',
     ...options.env,
   });
+  const issuer = await createTestIssuer();
   let service: MasterDataService;
   try {
-    service = await startMasterDataService({ config, logger: testLogger('master-data'), source });
+    service = await startMasterDataService({ config, logger: testLogger('master-data'), source, auth: { jwks: issuer.jwks } });
   } catch (err) {
     await database.drop();
     throw err;
   }
-  const masterData = createGrpcClient(MasterDataServiceDefinition, service.address, { retries: 0, deadlineMs: 20_000 });
-  const sync = createGrpcClient(SyncServiceDefinition, service.address, { retries: 0, deadlineMs: 20_000 });
+  // A data-team member's token, valid for longer than any test file runs.
+  const authorization = new Metadata({ authorization: await issuer.bearer(['data-team'], { ttlSeconds: 3600 }) });
+  const clientOptions = { retries: 0, deadlineMs: 20_000, metadata: () => authorization };
+  const masterData = createGrpcClient(MasterDataServiceDefinition, service.address, clientOptions);
+  const sync = createGrpcClient(SyncServiceDefinition, service.address, clientOptions);
   return {
     service,
     source,
@@ -82,6 +91,8 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
     cachePrefix,
     masterData: masterData.client,
     sync: sync.client,
+    issuer,
+    as: async (roles) => ({ metadata: new Metadata({ authorization: await issuer.bearer(roles, { ttlSeconds: 3600 }) }) }),
     sql: async <T>(text: string, params: unknown[] = []) =>
       (await service.orm.em.getConnection().execute(text, params, 'all')) as T[],
     async stop() {

@@ -15,3 +15,7 @@ export { continueTrace, formatTraceparent, TIMEOUT_HEADER, TRACEPARENT_HEADER, t
 export { healthDescriptorSet, mergeDescriptorSets } from './grpc/health-descriptor.js';
 export * from './scheduler.js';
 export * from './shutdown.js';
+export * from './auth/verifier.js';
+export * from './auth/revocation.js';
+export * from './auth/access.js';
+export * from './auth/authenticator.js';

@@ -2,7 +2,8 @@ import { MasterDataServiceDefinition, type MasterDataServiceClient } from '@core
 import { type MasterDataService, loadMasterDataConfig, startMasterDataService } from '@core/master-data-service';
 import { once } from 'node:events';
 import { createGrpcClient, createLogger, createRedis } from '@core/platform';
-import { createTestDatabase, redisUrl } from '@core/testing';
+import { createTestDatabase, createTestIssuer, redisUrl, type TestIssuer } from '@core/testing';
+import { Metadata } from 'nice-grpc';
 import { createFixtureSource, SCALABLE_TABLES } from '../../../grpc-services/master-data/src/data/fixture/index.js';
 import { createMasterDataSubgraph, type MasterDataSubgraph } from '../src/index.js';
 
@@ -13,8 +14,12 @@ export const FIXTURE_CUSTOMERS = 300;
 export interface MasterDataStack {
   readonly service: MasterDataService;
   readonly subgraph: MasterDataSubgraph;
-  /** A direct gRPC client, for expectations computed without the subgraph. */
+  /** A direct gRPC client (with a data-team token), for expectations computed without the subgraph. */
   readonly grpc: MasterDataServiceClient;
+  /** Signs the tokens the service trusts. */
+  readonly issuer: TestIssuer;
+  /** `{ authorization }` headers of a data-team member, valid for an hour. */
+  readonly auth: Record<string, string>;
   /** gRPC calls the subgraph made since the last {@link MasterDataStack.resetCalls}, by method. */
   calls(): Record<string, number>;
   /** JSON log lines of the master-data service (info and above), for propagation checks. */
@@ -54,8 +59,11 @@ export async function startMasterDataStack(purpose: string): Promise<MasterDataS
     });
     // Small volume tables keep the initial sync of all 53 views quick.
     const scale = Object.fromEntries(Object.keys(SCALABLE_TABLES).map((table) => [table, 0]));
+    const issuer = await createTestIssuer();
+    const authorization = await issuer.bearer(['data-team'], { ttlSeconds: 3600 });
     const service = await startMasterDataService({
       config,
+      auth: { jwks: issuer.jwks },
       logger: serviceLogger,
       redis,
       source: createFixtureSource({ scale: { ...scale, customer: FIXTURE_CUSTOMERS, 'price-list': 200 } }),
@@ -73,12 +81,15 @@ export async function startMasterDataStack(purpose: string): Promise<MasterDataS
       onGrpcCall: (_service, method) => counts.set(method, (counts.get(method) ?? 0) + 1),
     });
     stops.push(() => subgraph.stop());
-    const grpc = createGrpcClient(MasterDataServiceDefinition, service.address);
+    const authMetadata = new Metadata({ authorization });
+    const grpc = createGrpcClient(MasterDataServiceDefinition, service.address, { metadata: () => authMetadata });
     stops.push(async () => grpc.close());
     return {
       service,
       subgraph,
       grpc: grpc.client as MasterDataServiceClient,
+      issuer,
+      auth: { authorization },
       calls: () => Object.fromEntries(counts),
       serviceLogs: () => serviceLogLines.map((line) => JSON.parse(line) as Record<string, unknown>),
       resetCalls: () => counts.clear(),

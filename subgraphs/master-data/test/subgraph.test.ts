@@ -11,9 +11,9 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function query<T = Record<string, Data>>(text: string, variables?: Record<string, unknown>) {
+async function query<T = Record<string, Data>>(text: string, variables?: Record<string, unknown>, headers = stack.auth) {
   stack.resetCalls();
-  const result = await postGraphQL<T>(stack.subgraph.url, text, variables);
+  const result = await postGraphQL<T>(stack.subgraph.url, text, variables, headers);
   return { ...result, calls: stack.calls() };
 }
 
@@ -184,5 +184,23 @@ describe('master-data subgraph over the real service', () => {
     });
     expect(badVariable.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
     expect(badLiteral.calls).toEqual({});
+  });
+});
+
+describe('access through the subgraph', () => {
+  it('passes the bearer token on: none is UNAUTHENTICATED, a reader reads, only the data team syncs', async () => {
+    const anonymous = await query(`{ region(code: "JBK") { name } }`, undefined, {});
+    expect(anonymous.errors![0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'AUTHENTICATION_REQUIRED' });
+    const expired = await query(`{ region(code: "JBK") { name } }`, undefined, { authorization: await stack.issuer.bearer(['amo'], { ttlSeconds: -300 }) });
+    expect(expired.errors![0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'TOKEN_EXPIRED' });
+
+    const amo = { authorization: await stack.issuer.bearer(['amo']) };
+    const read = await query(`{ region(code: "JBK") { name } }`, undefined, amo);
+    expect(read.errors).toBeUndefined();
+    expect(read.data!.region.name).toBeTruthy();
+    const trigger = await query(`mutation { triggerSync(entity: "region", mode: FULL, wait: false) { id } }`, undefined, amo);
+    expect(trigger.errors![0]!.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'ROLE_REQUIRED' });
+    const invalidate = await query(`mutation { invalidateMasterDataCache(entity: "region") }`, undefined, amo);
+    expect(invalidate.errors![0]!.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'ROLE_REQUIRED' });
   });
 });

@@ -1,4 +1,4 @@
-import { type DomainError, permissionDenied, unauthenticated } from '@core/platform';
+import { type DomainError, unauthenticated } from '@core/platform';
 
 /**
  * Wrong password, unknown account and malformed credentials all answer with this one message,
@@ -37,24 +37,4 @@ export function refreshTokenReused(): DomainError {
 /** Unknown client, wrong secret or disabled client. */
 export function invalidClient(): DomainError {
   return unauthenticated('INVALID_CLIENT', 'invalid client id or secret');
-}
-
-/** No bearer token on an RPC that needs one. */
-export function authenticationRequired(): DomainError {
-  return unauthenticated('AUTHENTICATION_REQUIRED', 'this call needs a bearer token');
-}
-
-/** A bearer token that failed verification (signature, algorithm, issuer, audience, expiry, subject). */
-export function invalidAccessToken(reason: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'ACCOUNT_DISABLED', message: string): DomainError {
-  return unauthenticated(reason, message);
-}
-
-/** The caller is signed in but lacks the role. */
-export function roleRequired(role: string): DomainError {
-  return permissionDenied('ROLE_REQUIRED', `this call needs the ${role} role`, { role });
-}
-
-/** A service identity called an RPC that only makes sense for a person (GetMe, ChangePassword). */
-export function userRequired(): DomainError {
-  return permissionDenied('USER_REQUIRED', 'this call needs a signed-in user, not a service identity');
 }

@@ -6,11 +6,11 @@ import {
   invalidArgument,
   notFound,
   resolvePageSize,
-  type DomainError,
+  type RevocationList,
   type FieldViolation,
   type ServiceContextExt,
 } from '@core/platform';
-import type { CallContext, Metadata } from 'nice-grpc';
+import type { CallContext } from 'nice-grpc';
 import { z } from 'zod';
 import type { Sessions } from '../auth/sessions.js';
 import type { PasswordHasher } from '../auth/passwords.js';
@@ -44,8 +44,8 @@ export interface IdentityHandlerDeps {
   readonly passwords: PasswordHasher;
   readonly key: SigningKey;
   readonly clock: () => Date;
-  /** The refusal of a call's bearer token, from the identity authenticator. */
-  readonly rejectionOf: (metadata: Metadata) => DomainError | undefined;
+  /** Disabled accounts and reset passwords revoke the subject's live access tokens on every verifier. */
+  readonly revocations: RevocationList;
 }
 
 const MAX_BATCH_IDS = 1000;
@@ -78,7 +78,7 @@ function subjectOf(context: Ctx): string {
 
 /** IdentityService: proto ⇄ domain mapping; every RPC's access is declared in `access.ts`. */
 export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServiceImplementation<ServiceContextExt> {
-  const { sessions, users, clients, refreshTokens, passwords, key, clock } = deps;
+  const { sessions, users, clients, refreshTokens, passwords, key, clock, revocations } = deps;
 
   const requireUser = async (id: string, field = 'id'): Promise<UserRecord> => {
     const user = await users.findById(requireUserId(id, field));
@@ -239,6 +239,8 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
       const updated = await users.update(current.id, changes, now);
       if (!updated) throw notFound('USER_NOT_FOUND', 'no user has this id', { id: current.id });
       if (changes.status === 'disabled') await refreshTokens.revokeAllOf(current.id, now, 'user disabled');
+      // Live access tokens carry the old roles, scope or status: every verifier stops accepting them.
+      if (changes.status === 'disabled' || changes.roles || changes.scope) await revocations.revoke(current.id, now);
       return { user: toUserMessage(updated) };
     },
 
@@ -248,6 +250,7 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
       const now = clock();
       await users.setPasswordHash(user.id, await passwords.hash(request.newPassword), now);
       await refreshTokens.revokeAllOf(user.id, now, 'password reset');
+      await revocations.revoke(user.id, now);
       return {};
     },
 
@@ -272,6 +275,7 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
       const now = clock();
       const updated = await users.update(user.id, { status: 'disabled' }, now);
       await refreshTokens.revokeAllOf(user.id, now, 'user disabled');
+      await revocations.revoke(user.id, now);
       return { user: toUserMessage(updated ?? user) };
     },
 
@@ -312,5 +316,5 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
       };
     },
   };
-  return withAccess(handlers, deps.rejectionOf);
+  return withAccess(handlers);
 }

@@ -1,26 +1,41 @@
 import type { CallContext, Metadata, ServerMiddlewareCall } from 'nice-grpc';
+import { DomainError } from '../../errors.js';
 
 /** Who is calling, as established by an {@link Authenticator}. */
 export type Caller = { subject: string; roles: string[]; token?: string; claims: Record<string, unknown> };
 
 /**
- * The authentication seam: turns call metadata into a Caller, undefined for anonymous, or throws
- * an `unauthenticated(...)` DomainError for a bad credential.
+ * The authentication seam: turns call metadata into a Caller, undefined for anonymous (no
+ * credential), or throws an `unauthenticated(...)` DomainError for a credential it refuses.
  */
 export type Authenticator = (metadata: Metadata) => Promise<Caller | undefined>;
 
-/** Treats every call as anonymous; the identity service later supplies JWT verification. */
+/** Treats every call as anonymous (tests of the platform itself; services configure a verifier). */
 export const anonymousAuthenticator: Authenticator = async () => undefined;
 
 /** Context added by {@link authMiddleware}. */
 export interface AuthContext {
+  /** The verified caller; undefined when the call carried no credential or a refused one. */
   caller?: Caller;
+  /**
+   * Why a presented credential was refused (UNAUTHENTICATED). The call still reaches the handler
+   * as anonymous, so public RPCs (sign in, refresh) work with a stale token attached; every RPC
+   * that needs a caller answers with this refusal.
+   */
+  authRefusal?: DomainError;
 }
 
 /** Resolves the caller once per call so handlers only check roles. */
 export function authMiddleware(authenticate: Authenticator) {
   return async function* auth<Req, Res>(call: ServerMiddlewareCall<Req, Res, AuthContext>, context: CallContext) {
-    const caller = await authenticate(context.metadata);
-    return yield* call.next(call.request, { ...context, caller });
+    let caller: Caller | undefined;
+    let authRefusal: DomainError | undefined;
+    try {
+      caller = await authenticate(context.metadata);
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.code !== 'UNAUTHENTICATED') throw err;
+      authRefusal = err;
+    }
+    return yield* call.next(call.request, { ...context, caller, authRefusal });
   };
 }
