@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createLogger } from '@core/platform';
+import { createBearerAuthenticator, createLogger, createTokenVerifier } from '@core/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IdentityStack, startIdentityStack } from '../../subgraphs/identity/test/stack.js';
 import { type Data, type MasterDataStack, postGraphQL, startMasterDataStack } from '../../subgraphs/master-data/test/stack.js';
@@ -15,14 +15,20 @@ beforeAll(async () => {
   stack = await startMasterDataStack('md_gateway');
   // Every subgraph of the supergraph must answer for the gateway to be ready.
   identity = await startIdentityStack('id_gateway');
+  const auth = createBearerAuthenticator({ verifier: createTokenVerifier({ issuers: [stack.issuer.trusted] }), logger });
   gateway = await createGateway({
     supergraphSdl,
     subgraphUrls: { masterdata: stack.subgraph.url, identity: identity.subgraph.url },
     logger,
     host: '127.0.0.1',
     port: 0,
+    identify: (req) => auth.authenticateHeader(req.headers.authorization),
   });
 }, 240_000);
+
+/** One operation through the gateway, as a signed-in data-team member unless `headers` say otherwise. */
+const gql = (query: string, variables?: Record<string, unknown>, headers?: Record<string, string>) =>
+  gql(query, variables, headers ?? stack.auth);
 
 afterAll(async () => {
   await gateway?.stop();
@@ -34,7 +40,7 @@ const endpoint = (path: string) => gateway.url.replace(/\/graphql$/, path);
 
 describe('federation gateway over the master-data subgraph and service', () => {
   it('answers the customer page query of the issue', async () => {
-    const result = await postGraphQL(gateway.url, `{ customers(first: 5) { edges { node { code name region { name } } } } }`);
+    const result = await gql(`{ customers(first: 5) { edges { node { code name region { name } } } } }`);
     expect(result.errors).toBeUndefined();
 
     const { customers } = await stack.grpc.listCustomers({ pageSize: 5 });
@@ -51,11 +57,11 @@ describe('federation gateway over the master-data subgraph and service', () => {
     const page = `query Page($after: String) {
       customers(first: 3, after: $after) { edges { cursor node { code } } pageInfo { hasNextPage endCursor } }
     }`;
-    const first = await postGraphQL(gateway.url, page);
+    const first = await gql(page);
     const { endCursor, hasNextPage } = first.data!.customers.pageInfo;
     expect(hasNextPage).toBe(true);
     expect(first.data!.customers.edges[2].cursor).toBe(endCursor);
-    const second = await postGraphQL(gateway.url, page, { after: endCursor });
+    const second = await gql(page, { after: endCursor });
     const codes = [...first.data!.customers.edges, ...second.data!.customers.edges].map((e: Data) => e.node.code);
     const { customers } = await stack.grpc.listCustomers({ pageSize: 6 });
     expect(codes).toEqual(customers.map((c) => c.number));
@@ -63,7 +69,7 @@ describe('federation gateway over the master-data subgraph and service', () => {
 
   it('finds a customer by number', async () => {
     const [customer] = (await stack.grpc.listCustomers({ pageSize: 1, pageToken: '' })).customers;
-    const result = await postGraphQL(gateway.url, `query($number: String) { customer(number: $number) { code number name branch { code } } }`, {
+    const result = await gql(`query($number: String) { customer(number: $number) { code number name branch { code } } }`, {
       number: customer!.number,
     });
     expect(result.data!.customer).toEqual({
@@ -77,9 +83,9 @@ describe('federation gateway over the master-data subgraph and service', () => {
   it('carries the client trace context through subgraph and gRPC to the service', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     // A rejected call is logged by the service at info level with the trace id it received.
-    const result = await postGraphQL(gateway.url, `{ customers(first: 2, after: "tampered-token") { edges { node { code } } } }`, undefined, {
+    const result = await gql(`{ customers(first: 2, after: "tampered-token") { edges { node { code } } } }`, undefined, {
       traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
-      authorization: 'Bearer test-token',
+      ...stack.auth,
     });
     expect(result.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
     const logged = stack.serviceLogs().filter((line) => line.traceId === traceId);
@@ -89,10 +95,10 @@ describe('federation gateway over the master-data subgraph and service', () => {
   it('costs the same number of gRPC calls for 100 customers with region as for 10', async () => {
     const page = `query Page($first: Int!) { customers(first: $first) { edges { node { code region { name } } } } }`;
     stack.resetCalls();
-    const ten = await postGraphQL(gateway.url, page, { first: 10 });
+    const ten = await gql(page, { first: 10 });
     const callsForTen = stack.calls();
     stack.resetCalls();
-    const hundred = await postGraphQL(gateway.url, page, { first: 100 });
+    const hundred = await gql(page, { first: 100 });
     const callsForHundred = stack.calls();
     expect(ten.data!.customers.edges).toHaveLength(10);
     expect(hundred.data!.customers.edges).toHaveLength(100);
@@ -101,14 +107,14 @@ describe('federation gateway over the master-data subgraph and service', () => {
   });
 
   it('keeps the subgraph error code: BAD_USER_INPUT for a bad page size and for an unknown entity', async () => {
-    const pageSize = await postGraphQL(gateway.url, `{ customers(first: 5000) { edges { node { code } } } }`);
+    const pageSize = await gql(`{ customers(first: 5000) { edges { node { code } } } }`);
     expect(pageSize.errors).toHaveLength(1);
     expect(pageSize.errors![0]!.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       reason: 'PAGE_SIZE_OUT_OF_RANGE',
       fieldViolations: [expect.objectContaining({ field: 'first' })],
     });
-    const entity = await postGraphQL(gateway.url, `{ records(entity: "no-such-view", first: 5) { edges { node { key } } } }`);
+    const entity = await gql(`{ records(entity: "no-such-view", first: 5) { edges { node { key } } } }`);
     expect(entity.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'UNKNOWN_ENTITY' });
     expect(entity.errors![0]!.message).not.toMatch(/internal/i);
   });
@@ -129,7 +135,7 @@ describe('federation gateway over the master-data subgraph and service', () => {
       const orphanEndpoint = (path: string) => orphan.url.replace(/\/graphql$/, path);
       expect((await fetch(orphanEndpoint('/health/live'))).status).toBe(200);
       expect((await fetch(orphanEndpoint('/health/ready'))).status).toBe(503);
-      const unavailable = await postGraphQL(orphan.url, `{ region(code: "JBK") { name } }`);
+      const unavailable = await postGraphQL(orphan.url, `{ region(code: "JBK") { name } }`, undefined, stack.auth);
       expect(unavailable.errors).toBeDefined();
     } finally {
       await orphan.stop();
@@ -137,8 +143,8 @@ describe('federation gateway over the master-data subgraph and service', () => {
   });
 
   it('counts requests by operation name and outcome in /metrics', async () => {
-    await postGraphQL(gateway.url, `query RegionLookup { region(code: "JBK") { name } }`);
-    await postGraphQL(gateway.url, `query BrokenPage { customers(first: 0) { edges { node { code } } } }`);
+    await gql(`query RegionLookup { region(code: "JBK") { name } }`);
+    await gql(`query BrokenPage { customers(first: 0) { edges { node { code } } } }`);
     const response = await fetch(endpoint('/metrics'));
     expect(response.status).toBe(200);
     const text = await response.text();
@@ -170,8 +176,35 @@ describe('federation gateway over the master-data subgraph and service', () => {
     expect(((await malformed.json()) as Data).errors[0].extensions.code).toBe('BAD_REQUEST');
 
     // The gateway still serves the next request normally.
-    const after = await postGraphQL(gateway.url, `{ region(code: "JBK") { name } }`);
+    const after = await gql(`{ region(code: "JBK") { name } }`);
     expect(after.errors).toBeUndefined();
+  });
+
+  it('verifies the bearer token before any subgraph is called, and passes a valid one on', async () => {
+    const query = `{ region(code: "JBK") { name } }`;
+    const refusals: [string, string, string][] = [
+      ['garbage', 'Bearer not-a-jwt', 'INVALID_TOKEN'],
+      ['expired', await stack.issuer.bearer(['amo'], { ttlSeconds: -300 }), 'TOKEN_EXPIRED'],
+      ['wrong audience', await stack.issuer.bearer(['amo'], { aud: 'someone-else' }), 'INVALID_TOKEN'],
+      ['not bearer', 'Basic YTpi', 'INVALID_TOKEN'],
+    ];
+    for (const [name, authorization, reason] of refusals) {
+      stack.resetCalls();
+      const response = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization },
+        body: JSON.stringify({ query }),
+      });
+      expect([name, response.status, response.headers.get('www-authenticate')]).toEqual([name, 401, 'Bearer']);
+      const body = (await response.json()) as Data;
+      expect(body.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason });
+      expect(stack.calls()).toEqual({});
+    }
+    // No token at all reaches the subgraph as anonymous, and the service refuses it.
+    const anonymous = await gql(query, undefined, {});
+    expect(anonymous.errors![0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'AUTHENTICATION_REQUIRED' });
+    const reader = await gql(query, undefined, { authorization: await stack.issuer.bearer(['amo']) });
+    expect(reader.errors).toBeUndefined();
   });
 
   it('rejects subgraph URL overrides for subgraphs the supergraph does not have', async () => {

@@ -9,6 +9,7 @@ import {
   createTokenVerifier,
   MESH_TOKEN_ALGORITHMS,
   SERVICE_SUBJECT_PREFIX,
+  type JSONWebKeySet,
   type RevocationList,
   createLogger,
   createMetrics,
@@ -50,6 +51,8 @@ export interface IdentityService {
   readonly httpPort: number;
   /** Where verifiers fetch the public keys. */
   readonly jwksUrl: string;
+  /** The public keys themselves, for verifiers in the same process (embedded mode, tests). */
+  readonly jwks: JSONWebKeySet;
   /** `iss` of issued tokens. */
   readonly issuer: string;
   /** `aud` of issued tokens. */
@@ -204,6 +207,7 @@ export async function startIdentityService(options: StartIdentityOptions): Promi
       port,
       httpPort: http.port,
       jwksUrl: `http://${host}:${http.port}${JWKS_PATH}`,
+      jwks: key.jwks,
       issuer: config.IDENTITY_ISSUER,
       audience: config.IDENTITY_AUDIENCE,
       orm,

@@ -1,6 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '@core/platform';
+import { authConfig, createMemoryRevocationList, createServiceAuthentication, loadConfig, type Logger } from '@core/platform';
+import { z } from 'zod';
 import { loadIdentityConfig, startIdentityService } from '@core/identity-service';
 import { createIdentitySubgraph } from '@core/identity-subgraph';
 import { loadMasterDataConfig, startMasterDataService } from '@core/master-data-service';
@@ -36,21 +37,6 @@ export async function startMesh(config: EmbeddedConfig, logger: Logger): Promise
   };
 
   try {
-    const masterDataConfig = loadMasterDataConfig({
-      DATABASE_URL: `pglite:${join(config.dataDir, 'master-data')}`,
-      GRPC_HOST: config.host,
-      GRPC_PORT: String(config.masterDataGrpcPort),
-      METRICS_PORT: String(config.masterDataMetricsPort),
-      MASTERDATA_SOURCE: 'fixture',
-      LOG_LEVEL: config.logLevel,
-    });
-    const masterData = await startMasterDataService({
-      config: masterDataConfig,
-      logger: logger.child({ service: 'master-data' }),
-    });
-    stops.push(() => masterData.stop());
-    const initialSync = await masterData.waitForInitialSync();
-
     // Identity keeps its own PGlite database and a signing key generated once under the data dir,
     // so tokens stay valid across restarts; demo accounts are created only when missing.
     const identityConfig = loadIdentityConfig({
@@ -62,8 +48,28 @@ export async function startMesh(config: EmbeddedConfig, logger: Logger): Promise
       METRICS_PORT: String(config.identityHttpPort),
       LOG_LEVEL: config.logLevel,
     });
-    const identity = await startIdentityService({ config: identityConfig, logger: logger.child({ service: 'identity' }) });
+    // One process: identity announces revocations (disabled accounts) to its in-process verifiers
+    // through one shared list, and they trust its keys directly instead of fetching the JWKS.
+    const revocations = createMemoryRevocationList();
+    const identity = await startIdentityService({ config: identityConfig, logger: logger.child({ service: 'identity' }), revocations });
     stops.push(() => identity.stop());
+
+    const masterDataConfig = loadMasterDataConfig({
+      DATABASE_URL: `pglite:${join(config.dataDir, 'master-data')}`,
+      GRPC_HOST: config.host,
+      GRPC_PORT: String(config.masterDataGrpcPort),
+      METRICS_PORT: String(config.masterDataMetricsPort),
+      MASTERDATA_SOURCE: 'fixture',
+      LOG_LEVEL: config.logLevel,
+    });
+    const masterData = await startMasterDataService({
+      config: masterDataConfig,
+      logger: logger.child({ service: 'master-data' }),
+      auth: { jwks: identity.jwks, revocations },
+    });
+    stops.push(() => masterData.stop());
+    const initialSync = await masterData.waitForInitialSync();
+
 
     const subgraph = await createMasterDataSubgraph({
       grpcAddress: masterData.address,
@@ -81,7 +87,15 @@ export async function startMesh(config: EmbeddedConfig, logger: Logger): Promise
     });
     stops.push(() => identitySubgraph.stop());
 
+    // The gateway verifies bearer tokens like every other hop (defaults: identity's issuer and audience).
+    const gatewayAuth = await createServiceAuthentication({
+      config: loadConfig(z.object(authConfig), {}),
+      logger: logger.child({ service: 'federation-gateway' }),
+      jwks: identity.jwks,
+      revocations,
+    });
     const gateway = await createGateway({
+      identify: (req) => gatewayAuth.authenticateHeader(req.headers.authorization),
       supergraphSdl: await readFile(config.supergraphPath, 'utf8'),
       subgraphUrls: { masterdata: subgraph.url, identity: identitySubgraph.url },
       // The embedded mode is a developer's laptop: schema exploration stays on.

@@ -20,7 +20,8 @@ export function signInHelp(graphqlUrl: string): string[] {
   return [
     '  sign in (demo accounts exist only in this embedded mode):',
     `    ${curl(graphqlUrl, login)}`,
-    '  then send the access token with every request:',
+    '  then send the access token with every request (every query needs a signed-in user):',
+    `    ${curl(graphqlUrl, '{ customers(first: 5) { edges { node { code name region { name } } } } }', ['authorization: Bearer <accessToken>'])}`,
     `    ${curl(graphqlUrl, '{ me { name roles scope { area region unit approvalLevel } } }', ['authorization: Bearer <accessToken>'])}`,
     '  demo accounts (role: login / password; employees also sign in by NIP):',
     ...DEMO_ACCOUNTS.map(

@@ -116,17 +116,6 @@ describe('embedded start (npm start)', () => {
     const first = await startMesh(env);
     expect(first.output()).toContain('demo data: loaded');
     expect(first.output()).toMatch(/gRPC master-data: 127\.0\.0\.1:\d+/);
-    const result = await query(first.graphqlUrl, CUSTOMERS);
-    expect(result.errors).toBeUndefined();
-    const edges = (result.data as { customers: { edges: Array<{ node: { code: string; name: string; region: { name: string } | null } }> } })
-      .customers.edges;
-    expect(edges).toHaveLength(5);
-    for (const { node } of edges) {
-      expect(node.code).toMatch(/\S/);
-      expect(node.name).toMatch(/\S/);
-      expect(node.region?.name).toMatch(/\S/);
-    }
-
     // Identity: the banner's login works as pasted, and a demo account signs in through the gateway.
     expect(first.output()).toContain(`demo accounts: created ${DEMO_ACCOUNTS.length}`);
     expect(first.output()).toMatch(/gRPC identity: 127\.0\.0\.1:\d+/);
@@ -142,6 +131,20 @@ describe('embedded start (npm start)', () => {
     expect(login.errors).toBeUndefined();
     const { accessToken } = (login.data as Login).login;
     expect((login.data as Login).login.user).toEqual({ name: merchandiser.name, roles: ['md'] });
+    // Master data needs a signed-in caller: refused without a token, served with the md's one.
+    const refused = await query(first.graphqlUrl, CUSTOMERS);
+    expect((refused.errors as Array<{ extensions: { code: string } }>).map((e) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
+    const result = await query(first.graphqlUrl, CUSTOMERS, accessToken);
+    expect(result.errors).toBeUndefined();
+    const edges = (result.data as { customers: { edges: Array<{ node: { code: string; name: string; region: { name: string } | null } }> } })
+      .customers.edges;
+    expect(edges).toHaveLength(5);
+    for (const { node } of edges) {
+      expect(node.code).toMatch(/\S/);
+      expect(node.name).toMatch(/\S/);
+      expect(node.region?.name).toMatch(/\S/);
+    }
+
     const me = await query(first.graphqlUrl, ME, accessToken);
     expect(me).toEqual({ data: { me: { username: merchandiser.username, roles: ['md'] } } });
     const anonymous = await query(first.graphqlUrl, ME);
@@ -151,7 +154,7 @@ describe('embedded start (npm start)', () => {
     const second = await startMesh(env);
     expect(second.output()).toContain('demo data: reused');
     expect(second.output()).toContain('demo accounts: reused');
-    const again = await query(second.graphqlUrl, CUSTOMERS);
+    const again = await query(second.graphqlUrl, CUSTOMERS, accessToken);
     expect(again).toEqual(result);
     // The signing key and the accounts survived the restart: the earlier token still verifies.
     expect(await query(second.graphqlUrl, ME, accessToken)).toEqual(me);
