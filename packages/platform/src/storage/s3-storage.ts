@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,7 +31,6 @@ import {
   type StoredObject,
   type StoredObjectContent,
 } from './object-storage.js';
-import { createHash } from 'node:crypto';
 
 /** Options of {@link createS3ObjectStorage}. */
 export interface S3ObjectStorageOptions {
