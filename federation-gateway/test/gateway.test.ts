@@ -28,7 +28,7 @@ beforeAll(async () => {
 
 /** One operation through the gateway, as a signed-in data-team member unless `headers` say otherwise. */
 const gql = (query: string, variables?: Record<string, unknown>, headers?: Record<string, string>) =>
-  gql(query, variables, headers ?? stack.auth);
+  postGraphQL(gateway.url, query, variables, headers ?? stack.auth);
 
 afterAll(async () => {
   await gateway?.stop();
