@@ -2,9 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough, type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DomainError, type Logger, type Metrics } from '@core/platform';
-import { assertObjectKey, newObjectKey, type ObjectStorage, type StoredObject } from '@core/platform/storage';
+import { assertObjectKey, newObjectKey, type ObjectStorage, type StoredObject, storageConfig } from '@core/platform/storage';
 import busboy from 'busboy';
 import { Counter } from 'prom-client';
+import { z } from 'zod';
 
 /** The verified caller of an upload, as {@link UploadHandlerOptions.authenticate} establishes it. */
 export interface UploadCaller {
@@ -46,6 +47,21 @@ export interface UploadResult {
 
 /** Media types an upload may have, decided by {@link sniffContentType}. */
 export type UploadContentType = 'image/jpeg' | 'image/png' | 'image/webp' | 'application/pdf';
+
+/**
+ * Upload settings for the gateway's configuration schema (`...uploadConfig`): where files go
+ * ({@link storageConfig}: STORAGE_DRIVER local|s3, STORAGE_LOCAL_ROOT, STORAGE_S3_*) and
+ * UPLOAD_MAX_BYTES, the largest accepted file (default 10 MiB, at most 1 GiB).
+ */
+export const uploadConfig = {
+  ...storageConfig,
+  UPLOAD_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1024 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
+};
 
 /** How many leading bytes {@link sniffContentType} looks at. */
 export const SNIFF_BYTES = 16;

@@ -5,11 +5,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
-import { createMetrics, type HttpServer, type Metrics, startHttpServer, unauthenticated } from '@core/platform';
+import { ConfigError, createMetrics, type HttpServer, loadConfig, type Metrics, startHttpServer, unauthenticated } from '@core/platform';
 import { createLocalObjectStorage, createS3ObjectStorage, type ObjectStorage } from '@core/platform/storage';
 import { testLogger } from '@core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUploadHandler, sanitizeFileName, sniffContentType, type UploadHandlerOptions } from '../src/uploads.js';
+import { z } from 'zod';
+import { createUploadHandler, sanitizeFileName, sniffContentType, type UploadHandlerOptions, uploadConfig } from '../src/uploads.js';
 
 // A real 1×1 PNG.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
@@ -392,5 +393,16 @@ describe('sanitizeFileName', () => {
     expect(sanitizeFileName('../')).toBeUndefined();
     expect(sanitizeFileName(undefined)).toBeUndefined();
     expect(Buffer.byteLength(encodeURIComponent(sanitizeFileName('日'.repeat(500))!))).toBeLessThanOrEqual(1024);
+  });
+});
+
+describe('uploadConfig', () => {
+  it('defaults to 10 MiB files on the local filesystem and takes a limit from UPLOAD_MAX_BYTES', () => {
+    const schema = z.object(uploadConfig);
+    expect(loadConfig(schema, {})).toMatchObject({ UPLOAD_MAX_BYTES: 10 * 1024 * 1024, STORAGE_DRIVER: 'local', STORAGE_LOCAL_ROOT: '.data/files' });
+    expect(loadConfig(schema, { UPLOAD_MAX_BYTES: '5242880', STORAGE_DRIVER: 's3' })).toMatchObject({ UPLOAD_MAX_BYTES: 5242880, STORAGE_DRIVER: 's3' });
+    for (const bad of ['0', '-1', '1.5', 'ten', String(2 * 1024 * 1024 * 1024)]) {
+      expect(() => loadConfig(schema, { UPLOAD_MAX_BYTES: bad })).toThrow(ConfigError);
+    }
   });
 });
