@@ -1,5 +1,23 @@
-import { loadConfig, logConfig, portVariable } from '@core/platform';
+import { loadConfig, logConfig, portVariable, redisConfig } from '@core/platform';
 import { z } from 'zod';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits.js';
+
+/** A non-negative integer variable with a default. */
+const count = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+/** A positive integer variable with a default. */
+const positive = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+/** `https://app.example.com, http://localhost:5173` or `*`: exact origins, no paths. */
+const corsOrigins = z
+  .string()
+  .default('')
+  .transform((text) =>
+    text
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== ''),
+  )
+  .pipe(z.array(z.union([z.literal('*'), z.string().regex(/^https?:\/\/[^/\s]+$/, 'each origin is scheme://host[:port] with no path')])));
 
 const schema = z.object({
   ...logConfig,
@@ -9,6 +27,24 @@ const schema = z.object({
   /** The committed, composed supergraph the gateway serves. */
   SUPERGRAPH_PATH: z.string().min(1).default('federation-gateway/supergraph.graphql'),
   NODE_ENV: z.string().default('development'),
+  ...redisConfig,
+  /** Prefix of the gateway's Redis keys (rate-limit counters, persisted queries). */
+  GATEWAY_REDIS_PREFIX: z.string().min(1).default('gateway:'),
+  /** Requests per minute per client (verified subject, else address); 0 turns limiting off. */
+  RATE_LIMIT_PER_MINUTE: count(60),
+  /** Proxies in front that append to X-Forwarded-For (0: trust no X-Forwarded-For). */
+  TRUST_PROXY: count(0),
+  /** Comma-separated browser origins allowed by CORS (empty: none). */
+  CORS_ORIGINS: corsOrigins,
+  /** Largest request body in bytes (413 beyond). */
+  MAX_BODY_BYTES: positive(1024 * 1024),
+  MAX_QUERY_DEPTH: positive(DEFAULT_QUERY_LIMITS.maxDepth),
+  MAX_QUERY_ALIASES: count(DEFAULT_QUERY_LIMITS.maxAliases),
+  MAX_QUERY_COST: positive(DEFAULT_QUERY_LIMITS.maxCost),
+  MAX_QUERY_DIRECTIVES: count(DEFAULT_QUERY_LIMITS.maxDirectives),
+  MAX_QUERY_TOKENS: positive(DEFAULT_QUERY_LIMITS.maxTokens),
+  /** How long a registered persisted query (APQ) is kept, in seconds. */
+  APQ_TTL_SECONDS: positive(86_400),
 });
 
 /**
@@ -39,6 +75,16 @@ export interface GatewayConfig {
   introspection: boolean;
   /** Subgraph routing URL overrides by subgraph name, from `SUBGRAPH_<NAME>_URL`. */
   subgraphUrls: Record<string, string>;
+  /** Shared store of rate-limit counters and persisted queries; in-process when absent. */
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
+  /** 0 turns rate limiting off. */
+  rateLimitPerMinute: number;
+  trustProxyHops: number;
+  corsOrigins: string[];
+  maxBodyBytes: number;
+  limits: QueryLimits;
+  apqTtlSeconds: number;
 }
 
 /** Reads and validates the environment (the only place this package reads it). */
@@ -52,5 +98,19 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     supergraphPath: parsed.SUPERGRAPH_PATH,
     introspection: parsed.NODE_ENV !== 'production',
     subgraphUrls,
+    redisUrl: parsed.REDIS_URL,
+    redisKeyPrefix: parsed.GATEWAY_REDIS_PREFIX,
+    rateLimitPerMinute: parsed.RATE_LIMIT_PER_MINUTE,
+    trustProxyHops: parsed.TRUST_PROXY,
+    corsOrigins: parsed.CORS_ORIGINS,
+    maxBodyBytes: parsed.MAX_BODY_BYTES,
+    limits: {
+      maxDepth: parsed.MAX_QUERY_DEPTH,
+      maxAliases: parsed.MAX_QUERY_ALIASES,
+      maxCost: parsed.MAX_QUERY_COST,
+      maxDirectives: parsed.MAX_QUERY_DIRECTIVES,
+      maxTokens: parsed.MAX_QUERY_TOKENS,
+    },
+    apqTtlSeconds: parsed.APQ_TTL_SECONDS,
   };
 }

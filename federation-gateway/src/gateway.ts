@@ -1,15 +1,19 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
-import { createMetrics, type Logger, type Metrics } from '@core/platform';
-import { Agent } from 'undici';
+import { createMetrics, DomainError, type Logger, type Metrics, type Redis } from '@core/platform';
+import { createRedisKeyValueCache } from '@core/platform/apq-cache';
 import { type GraphQLHttpRoute, startGraphQLHttpServer } from '@core/platform/graphql-http';
-import { graphQLMetricsPlugin } from './metrics.js';
-import { type GatewayContext, SubgraphDataSource } from './subgraph-source.js';
+import { createRateLimiter, type RateLimiter } from '@core/platform/rate-limit';
+import { Agent } from 'undici';
+import { admitRate, clientAddress, corsPolicy, forwardedFor, sendGraphQLError } from './edge.js';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits, queryLimitsPlugin } from './limits.js';
+import { edgeMetrics, graphQLMetricsPlugin } from './metrics.js';
+import { type GatewayCaller, type GatewayContext, SubgraphDataSource } from './subgraph-source.js';
 import { subgraphsOf } from './supergraph.js';
 
-export type { GatewayContext } from './subgraph-source.js';
+export type { GatewayCaller, GatewayContext } from './subgraph-source.js';
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -28,7 +32,7 @@ export interface GatewayOptions {
   introspection?: boolean;
   /** Registry for `/metrics`; a fresh one with default process metrics when omitted. */
   metrics?: Metrics;
-  /** Largest accepted request body; default 1 MiB. */
+  /** Largest accepted request body (413 beyond); default 1 MiB. */
   maxBodyBytes?: number;
   /** How long a subgraph may take to answer one fetch of a query plan; default 30 000 ms. */
   subgraphTimeoutMs?: number;
@@ -36,21 +40,37 @@ export interface GatewayOptions {
   readinessTimeoutMs?: number;
   /**
    * Extra exact paths served beside `/graphql` (e.g. `POST /uploads`); the edge protections that
-   * apply to `/graphql` (rate limit, CORS) apply to them too.
+   * apply to `/graphql` (identify, CORS, rate limit) apply to them too.
    */
   routes?: Record<string, GraphQLHttpRoute>;
   /**
    * The verified caller of a request (e.g. from its bearer token), or undefined for an anonymous
-   * one. Rate limiting keys on `subject` when present, else on the client address. A rejection
-   * fails the request. Default: every caller is anonymous.
+   * one; it reaches the GraphQL context as `caller`. Rate limiting keys on `subject` when present,
+   * else on the client address. A rejection with an UNAUTHENTICATED `DomainError` answers 401
+   * (after counting the request against the client address); any other rejection fails the
+   * request (500, logged). Default: every caller is anonymous.
    */
   identify?: (req: IncomingMessage) => Promise<GatewayCaller | undefined>;
-}
-
-/** Who is calling, as {@link GatewayOptions.identify} established it. */
-export interface GatewayCaller {
-  /** Stable id of the verified caller (the token's `sub`). */
-  subject?: string;
+  /** Requests per minute per client on `/graphql` and the extra routes; 0 turns limiting off. Default 60. */
+  rateLimitPerMinute?: number;
+  /**
+   * Shared Redis for the rate-limit counters and the persisted-query (APQ) cache, so every
+   * replica sees the same budgets and queries. Without it both live in this process (embedded).
+   */
+  redis?: Redis;
+  /** Prefix of this gateway's Redis keys (`<prefix>rate`, `<prefix>apq:`); default `gateway:`. */
+  redisKeyPrefix?: string;
+  /** How long a registered persisted query is kept; default 86 400 s. */
+  apqTtlSeconds?: number;
+  /**
+   * Proxies in front of the gateway that append to X-Forwarded-For (0: none, the socket peer is
+   * the client and X-Forwarded-For is ignored). Default 0.
+   */
+  trustProxyHops?: number;
+  /** Browser origins allowed by CORS (exact, or `*`); default none (no CORS headers). */
+  corsOrigins?: string[];
+  /** Query depth, alias, cost, directive and token limits; each defaults to {@link DEFAULT_QUERY_LIMITS}. */
+  limits?: Partial<QueryLimits>;
 }
 
 /** A running gateway. */
@@ -58,6 +78,7 @@ export interface Gateway {
   /** GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
   url: string;
   port: number;
+  /** Stops serving and closes subgraph connections; calling it again waits for the same stop. */
   stop(): Promise<void>;
 }
 
@@ -118,12 +139,34 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   const introspection = options.introspection ?? false;
+  const limits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.limits };
+  const edge = edgeMetrics(metrics);
+  const redisKeyPrefix = options.redisKeyPrefix ?? 'gateway:';
   const server = new ApolloServer<GatewayContext>({
     gateway,
     introspection,
+    // Field suggestions ("Did you mean …") would spell out the schema introspection hides.
+    hideSchemaDetailsFromClientErrors: !introspection,
     includeStacktraceInErrorResponses: false,
+    // Apollo's CSRF guard refuses GETs without a preflight-forcing header. This gateway takes
+    // credentials only from the Authorization header, which a cross-site form or <img> cannot
+    // set, and CORS decides which origins may read answers; the guard would only break plain GETs
+    // that GraphQL over HTTP allows.
+    csrfPrevention: false,
+    parseOptions: { maxTokens: limits.maxTokens },
+    // APQ: in Redis when shared, else Apollo's bounded in-memory cache.
+    persistedQueries: {
+      ttl: options.apqTtlSeconds ?? 86_400,
+      ...(options.redis
+        ? { cache: createRedisKeyValueCache({ redis: options.redis, prefix: `${redisKeyPrefix}apq:`, logger, metrics }) }
+        : {}),
+    },
     logger,
-    plugins: [graphQLMetricsPlugin(metrics), ...(introspection ? [] : [ApolloServerPluginLandingPageDisabled()])],
+    plugins: [
+      queryLimitsPlugin(limits, (reason) => edge.refused.inc({ reason })),
+      graphQLMetricsPlugin(metrics),
+      ...(introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
+    ],
   });
   await server.start();
 
@@ -134,25 +177,74 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return answers.every(Boolean);
   };
 
+  const trustProxyHops = options.trustProxyHops ?? 0;
+  const rateLimitPerMinute = options.rateLimitPerMinute ?? 60;
+  const limiter: RateLimiter | undefined =
+    rateLimitPerMinute > 0
+      ? createRateLimiter({ points: rateLimitPerMinute, durationSeconds: 60, keyPrefix: `${redisKeyPrefix}rate`, redis: options.redis, logger, metrics })
+      : undefined;
+  const cors = corsPolicy({ origins: options.corsOrigins ?? [] });
+  const { identify } = options;
+  // The caller identify() established for a request, read again when its GraphQL context is built.
+  const callers = new WeakMap<IncomingMessage, GatewayCaller>();
+
+  const admit = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    if (cors(req, res)) return false;
+    let caller: GatewayCaller | undefined;
+    let refusal: DomainError | undefined;
+    if (identify) {
+      try {
+        caller = await identify(req);
+      } catch (err) {
+        if (!(err instanceof DomainError) || err.code !== 'UNAUTHENTICATED') throw err;
+        refusal = err;
+      }
+    }
+    if (caller) callers.set(req, caller);
+    if (limiter) {
+      const key = caller?.subject ? `sub:${caller.subject}` : `ip:${clientAddress(req, trustProxyHops)}`;
+      if (!(await admitRate(limiter, key, res))) {
+        edge.refused.inc({ reason: 'rate_limited' });
+        return false;
+      }
+    }
+    if (refusal) {
+      edge.refused.inc({ reason: 'unauthenticated' });
+      sendGraphQLError(res, 401, refusal.message, { code: 'UNAUTHENTICATED', reason: refusal.reason }, { 'www-authenticate': 'Bearer' });
+      return false;
+    }
+    return true;
+  };
+
   const http = await startGraphQLHttpServer({
     server,
-    context: async (req) => ({ headers: req.headers }),
+    context: async (req) => ({
+      headers: req.headers,
+      caller: callers.get(req),
+      forwardedFor: forwardedFor(req, trustProxyHops),
+    }),
     ready,
     metrics,
     maxBodyBytes: options.maxBodyBytes,
     routes: options.routes,
+    admit,
+    onRefused: (reason) => edge.refused.inc({ reason }),
     port: options.port,
     host,
   });
+  let stopped: Promise<void> | undefined;
   logger.info({ port: http.port, subgraphs: Object.fromEntries(subgraphUrls) }, 'federation gateway listening');
   return {
     url: http.url,
     port: http.port,
-    async stop() {
-      loaded = false;
-      await server.stop();
-      await http.close();
-      await subgraphAgent.close();
+    stop() {
+      stopped ??= (async () => {
+        loaded = false;
+        await server.stop();
+        await http.close();
+        await subgraphAgent.close();
+      })();
+      return stopped;
     },
   };
 }

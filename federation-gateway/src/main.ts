@@ -1,6 +1,6 @@
 /** Federation gateway process: configuration, supergraph, listen, graceful stop. */
 import { readFile } from 'node:fs/promises';
-import { createLogger, createShutdown } from '@core/platform';
+import { createLogger, createRedis, createShutdown, redisReady } from '@core/platform';
 import { loadGatewayConfig } from './config.js';
 import { createGateway } from './gateway.js';
 
@@ -10,6 +10,15 @@ const shutdown = createShutdown(logger, { timeoutMs: 10_000 });
 shutdown.listen();
 
 try {
+  // Redis shares rate-limit budgets and persisted queries between replicas. Start even while it is
+  // unreachable: the limiter then counts per process and APQ misses, both logged and counted.
+  const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
+  if (redis) {
+    shutdown.add('redis', async () => {
+      redis.disconnect();
+    });
+    if (!(await redisReady(redis))) logger.warn('redis not reachable at start; rate limits are per process until it is');
+  }
   const gateway = await createGateway({
     supergraphSdl: await readFile(config.supergraphPath, 'utf8'),
     subgraphUrls: config.subgraphUrls,
@@ -17,6 +26,14 @@ try {
     port: config.port,
     host: config.host,
     introspection: config.introspection,
+    redis,
+    redisKeyPrefix: config.redisKeyPrefix,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    trustProxyHops: config.trustProxyHops,
+    corsOrigins: config.corsOrigins,
+    maxBodyBytes: config.maxBodyBytes,
+    limits: config.limits,
+    apqTtlSeconds: config.apqTtlSeconds,
   });
   shutdown.add('gateway', () => gateway.stop());
 } catch (error) {

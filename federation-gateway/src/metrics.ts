@@ -55,3 +55,38 @@ export function graphQLMetricsPlugin(metrics: Metrics): ApolloServerPlugin<BaseC
     },
   };
 }
+
+/** Why the edge refused a request before (or instead of) running it. */
+export type EdgeRefusalReason =
+  | 'rate_limited'
+  | 'unauthenticated'
+  | 'body_too_large'
+  | 'malformed_json'
+  | 'depth'
+  | 'aliases'
+  | 'cost'
+  | 'directives'
+  | 'tokens';
+
+/** Counters of the gateway's edge protections. */
+export interface EdgeMetrics {
+  /** `gateway_refused_requests_total{reason}`. */
+  refused: { inc(labels: { reason: EdgeRefusalReason }): void };
+}
+
+/**
+ * `gateway_refused_requests_total{reason}`: requests the edge answered with a refusal (429, 401,
+ * 413, 400 for a malformed body or a query over a limit). Every reason starts at 0, so dashboards
+ * and alerts see the series before the first refusal.
+ */
+export function edgeMetrics(metrics: Metrics): EdgeMetrics {
+  const refused = new Counter({
+    name: `${metrics.prefix}gateway_refused_requests_total`,
+    help: 'Requests refused by the gateway edge protections, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [metrics.registry],
+  });
+  const reasons: EdgeRefusalReason[] = ['rate_limited', 'unauthenticated', 'body_too_large', 'malformed_json', 'depth', 'aliases', 'cost', 'directives', 'tokens'];
+  for (const reason of reasons) refused.labels(reason).inc(0);
+  return { refused };
+}

@@ -3,13 +3,30 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import { GraphQLError } from 'graphql';
 import type { Dispatcher } from 'undici';
 
+/** Who is calling, as the gateway's `identify` hook established it (undefined: anonymous). */
+export interface GatewayCaller {
+  /** Stable id of the verified caller (the token's `sub`). */
+  subject?: string;
+}
+
 /** Per-request context of the gateway: what downstream hops must receive from the client request. */
 export interface GatewayContext {
   readonly headers: IncomingHttpHeaders;
+  /** The verified caller, when the gateway has an `identify` hook and it recognised one. */
+  readonly caller?: GatewayCaller;
+  /**
+   * The `x-forwarded-for` to send on: the trusted incoming chain (if any) with the client
+   * connection's address appended, so services can record where a request came from.
+   */
+  readonly forwardedFor?: string;
 }
 
-/** Client headers every subgraph must see: the bearer token (identity) and the W3C trace context. */
-export const PROPAGATED_HEADERS = ['authorization', 'traceparent', 'tracestate'] as const;
+/**
+ * Client headers every subgraph must see: the bearer token (identity), the W3C trace context and
+ * the user agent (recorded by audit logs). `x-forwarded-for` is not copied but rebuilt by the
+ * gateway (see {@link GatewayContext.forwardedFor}).
+ */
+export const PROPAGATED_HEADERS = ['authorization', 'traceparent', 'tracestate', 'user-agent'] as const;
 
 /** What `process` answers: the subgraph's GraphQL response. */
 type SubgraphAnswer = Awaited<ReturnType<GraphQLDataSource['process']>>;
@@ -74,7 +91,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     // Only operations of a client request carry its context; gateway-internal requests (health
     // checks, schema loading) have no client request behind them.
     if ('incomingRequestContext' in options) {
-      const incoming = (options.context as Partial<GatewayContext>).headers;
+      const context = options.context as Partial<GatewayContext>;
+      const incoming = context.headers;
       if (incoming !== undefined) {
         for (const name of PROPAGATED_HEADERS) {
           const value = incoming[name];
@@ -82,6 +100,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
           if (text) headers[name] = text;
         }
       }
+      if (context.forwardedFor) headers['x-forwarded-for'] = context.forwardedFor;
     }
     const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
 

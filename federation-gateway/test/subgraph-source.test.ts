@@ -43,8 +43,13 @@ afterAll(async () => {
 });
 
 /** The options Apollo Gateway passes for one fetch of a client operation's query plan. */
-function incoming(operationName: string, headers: IncomingHttpHeaders, restricted: CacheHint[] = []): GraphQLDataSourceProcessOptions<GatewayContext> {
-  const context: GatewayContext = { headers };
+function incoming(
+  operationName: string,
+  headers: IncomingHttpHeaders,
+  restricted: CacheHint[] = [],
+  forwardedFor?: string,
+): GraphQLDataSourceProcessOptions<GatewayContext> {
+  const context: GatewayContext = { headers, forwardedFor };
   return {
     kind: 'incoming operation',
     request: { query: `query ${operationName}($code: String!) { region(code: $code) { name } }`, variables: { code: 'JBK' }, operationName },
@@ -54,7 +59,7 @@ function incoming(operationName: string, headers: IncomingHttpHeaders, restricte
 }
 
 describe('SubgraphDataSource', () => {
-  it('posts the operation as JSON and forwards only identity and trace headers of the client request', async () => {
+  it('posts the operation as JSON and forwards only identity, trace and user-agent headers of the client request, and the gateway-built x-forwarded-for', async () => {
     const source = new SubgraphDataSource({ name: 'masterdata', url, dispatcher });
     received.length = 0;
     const response = await source.process(
@@ -63,7 +68,9 @@ describe('SubgraphDataSource', () => {
         traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
         tracestate: 'vendor=1',
         cookie: 'session=secret',
-      }),
+        'user-agent': 'field-app/2.1',
+        'x-forwarded-for': '6.6.6.6',
+      }, [], '203.0.113.7'),
     );
     expect(response).toEqual({ data: { region: { name: 'Jabodetabek' } } });
     const [sent] = received;
@@ -73,6 +80,9 @@ describe('SubgraphDataSource', () => {
       authorization: 'Bearer abc',
       traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
       tracestate: 'vendor=1',
+      'user-agent': 'field-app/2.1',
+      // The context's chain, never the client-written header.
+      'x-forwarded-for': '203.0.113.7',
     });
     expect(sent!.headers.cookie).toBeUndefined();
   });

@@ -53,8 +53,9 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
   req: IncomingMessage,
   res: ServerResponse,
   context: () => Promise<TContext>,
-  maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+  options: { maxBodyBytes?: number; onRefused?: (reason: GraphQLHttpRefusal) => void } = {},
 ): Promise<void> {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const headers = new HeaderMap();
   for (const name in req.headers) {
     const value = req.headers[name];
@@ -66,7 +67,10 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
     try {
       raw = await readBody(req, maxBodyBytes);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) return sendJsonError(res, 413, 'request body too large', 'PAYLOAD_TOO_LARGE');
+      if (err instanceof BodyTooLargeError) {
+        options.onRefused?.('body_too_large');
+        return sendJsonError(res, 413, 'request body too large', 'PAYLOAD_TOO_LARGE');
+      }
       throw err;
     }
     const contentType = headers.get('content-type') ?? '';
@@ -74,6 +78,7 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
       try {
         body = raw === '' ? undefined : JSON.parse(raw);
       } catch {
+        options.onRefused?.('malformed_json');
         return sendJsonError(res, 400, 'request body is not valid JSON', 'BAD_REQUEST');
       }
     } else {
@@ -90,14 +95,39 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
   // writeHead with a flat [name, value, …] list stores the header block once; setHeader per header
   // would validate and keep each in a map first.
   const head: string[] = [];
-  for (const [name, value] of response.headers) head.push(name, value);
-  res.writeHead(response.status ?? 200, head);
+  let contentType = '';
+  for (const [name, value] of response.headers) {
+    head.push(name, value);
+    if (name === 'content-type') contentType = value;
+  }
+  res.writeHead(legacyStatus(response.status ?? 200, contentType, response.body), head);
   if (response.body.kind === 'complete') {
     res.end(response.body.string);
     return;
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+/**
+ * Error codes of a well-formed GraphQL-over-HTTP request whose document or variables are wrong:
+ * Apollo answers them 400, which the GraphQL-over-HTTP spec asks for only with
+ * `application/graphql-response+json`.
+ */
+const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
+
+/**
+ * The status of a response in the legacy `application/json` media type: the spec says a server
+ * SHOULD answer 200 when a well-formed request fails parsing, validation or variable coercion (the
+ * errors are in the body), while `application/graphql-response+json` keeps Apollo's 400. Other
+ * 400s (a malformed request, a refused query limit) stay 4xx in both.
+ */
+function legacyStatus(status: number, contentType: string, body: { kind: string; string?: string }): number {
+  if (status !== 400 || !contentType.startsWith('application/json') || body.kind !== 'complete' || body.string === undefined) return status;
+  const parsed = JSON.parse(body.string) as { data?: unknown; errors?: Array<{ extensions?: { code?: unknown } }> };
+  const errors = parsed.errors ?? [];
+  const requestErrors = errors.length > 0 && !('data' in parsed) && errors.every((e) => REQUEST_ERROR_CODES.has(e.extensions?.code as string));
+  return requestErrors ? 200 : status;
 }
 
 /** The query string of a request URL with its `?` (empty when there is none), as `URL.search` gives it. */
@@ -127,9 +157,19 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
    * and before the probes; each handler answers every method itself.
    */
   routes?: Record<string, GraphQLHttpRoute>;
+  /**
+   * Runs before `/graphql` and every extra route (not before probes or `/metrics`): resolves true
+   * to let the request through, or answers it itself (CORS preflight, 429, …) and resolves false.
+   */
+  admit?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  /** Told of every request refused before it reaches Apollo (for metrics). */
+  onRefused?: (reason: GraphQLHttpRefusal) => void;
   port: number;
   host: string;
 }
+
+/** Why {@link handleGraphQLRequest} refused a request before Apollo saw it. */
+export type GraphQLHttpRefusal = 'body_too_large' | 'malformed_json';
 
 /** A handler of one extra path of {@link startGraphQLHttpServer}; a rejection answers 500. */
 export type GraphQLHttpRoute = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -153,12 +193,16 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
 ): Promise<GraphQLHttpServer> {
   const { server, metrics } = options;
   const routes = new Map(Object.entries(options.routes ?? {}));
+  const { admit } = options;
+  const handlerOptions = { maxBodyBytes: options.maxBodyBytes, onRefused: options.onRefused };
   const http = await startHttpServer(
     async (req, res) => {
       const path = pathOf(req);
       if (path === '/graphql') {
-        await handleGraphQLRequest(server, req, res, () => options.context(req), options.maxBodyBytes);
+        if (admit && !(await admit(req, res))) return;
+        await handleGraphQLRequest(server, req, res, () => options.context(req), handlerOptions);
       } else if (routes.has(path)) {
+        if (admit && !(await admit(req, res))) return;
         await routes.get(path)!(req, res);
       } else if (path === '/health/live') {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');

@@ -1,0 +1,108 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RateLimiter } from '@core/platform/rate-limit';
+
+/** An IPv4 peer seen on a dual-stack socket (`::ffff:10.0.0.1`) under its plain IPv4 address. */
+function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+/** The X-Forwarded-For entries of a request, in order (client first), whatever their header lines. */
+function forwardedChain(req: IncomingMessage): string[] {
+  const header = req.headers['x-forwarded-for'];
+  if (header === undefined) return [];
+  const text = Array.isArray(header) ? header.join(',') : header;
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
+/**
+ * The client's address. With `trustProxyHops` 0 it is the socket's peer, whatever X-Forwarded-For
+ * claims (a client can write anything there). With N trusted proxies in front (an ingress, a load
+ * balancer), each of which appends the address it received from, the client is the N-th address
+ * from the right of `X-Forwarded-For, peer`; entries further left are client-written and ignored.
+ */
+export function clientAddress(req: IncomingMessage, trustProxyHops: number): string {
+  const peer = plainAddress(req.socket.remoteAddress ?? 'unknown');
+  if (trustProxyHops <= 0) return peer;
+  const chain = [...forwardedChain(req), peer];
+  return plainAddress(chain[Math.max(0, chain.length - 1 - trustProxyHops)]!);
+}
+
+/**
+ * The `x-forwarded-for` the gateway sends to subgraphs: the incoming chain only when proxies are
+ * trusted, then the socket peer appended, as a proxy does. Services record the left-most trusted
+ * entry as "from where".
+ */
+export function forwardedFor(req: IncomingMessage, trustProxyHops: number): string {
+  const peer = plainAddress(req.socket.remoteAddress ?? 'unknown');
+  if (trustProxyHops <= 0) return peer;
+  return [...forwardedChain(req), peer].join(', ');
+}
+
+/** Options of {@link corsPolicy}. */
+export interface CorsOptions {
+  /** Exact allowed origins (`https://app.example.com`); `*` allows any origin without credentials. */
+  origins: string[];
+  /** How long browsers may cache a preflight answer; default 600 s. */
+  maxAgeSeconds?: number;
+}
+
+/** Request headers a browser client may send. */
+const ALLOWED_HEADERS = 'authorization, content-type, accept, traceparent, tracestate, apollographql-client-name, apollographql-client-version';
+
+/**
+ * CORS for the gateway's routes. An allowed origin gets `Access-Control-Allow-Origin` (itself),
+ * `Access-Control-Allow-Credentials: true` and, on preflight, the allowed methods and headers; any
+ * other origin gets no CORS header at all, so the browser withholds the response. Every response
+ * carries `Vary: Origin`, since it depends on the origin. Returns whether the request was a
+ * preflight, which this answers (204) in full.
+ */
+export function corsPolicy(options: CorsOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const anyOrigin = options.origins.includes('*');
+  const allowed = new Set(options.origins);
+  const maxAge = String(options.maxAgeSeconds ?? 600);
+  return (req, res) => {
+    const origin = req.headers.origin;
+    const preflight = req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined && origin !== undefined;
+    res.setHeader('vary', 'Origin');
+    const ok = origin !== undefined && (anyOrigin || allowed.has(origin));
+    if (ok) {
+      // With `*` no credentials: a wildcard must not let every site send a user's cookies.
+      res.setHeader('access-control-allow-origin', anyOrigin ? '*' : origin);
+      if (!anyOrigin) res.setHeader('access-control-allow-credentials', 'true');
+    }
+    if (!preflight) return false;
+    if (ok) {
+      res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+      res.setHeader('access-control-allow-headers', ALLOWED_HEADERS);
+      res.setHeader('access-control-max-age', maxAge);
+    }
+    res.writeHead(204).end();
+    return true;
+  };
+}
+
+/** Writes a GraphQL-shaped JSON error answer. */
+export function sendGraphQLError(res: ServerResponse, status: number, message: string, extensions: Record<string, unknown>, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify({ errors: [{ message, extensions }] }));
+}
+
+/**
+ * Counts a request against its client's budget and answers 429 with `Retry-After` (seconds) and
+ * `extensions.code` RATE_LIMITED when the budget is spent. Returns whether the request may go on.
+ */
+export async function admitRate(limiter: RateLimiter, key: string, res: ServerResponse): Promise<boolean> {
+  const decision = await limiter.consume(key);
+  if (decision.allowed) return true;
+  sendGraphQLError(
+    res,
+    429,
+    `rate limit of ${decision.limit} requests per minute exceeded; retry after ${decision.retryAfterSeconds} s`,
+    { code: 'RATE_LIMITED', retryAfterSeconds: decision.retryAfterSeconds },
+    { 'retry-after': String(decision.retryAfterSeconds) },
+  );
+  return false;
+}
