@@ -1,3 +1,4 @@
+import { AuditServiceDefinition } from '@core/contracts/audit/v1';
 import { IdentityServiceDefinition } from '@core/contracts/identity/v1';
 import { protoDescriptorSet } from '@core/contracts';
 import {
@@ -20,6 +21,7 @@ import {
   type Logger,
   type Metrics,
 } from '@core/platform';
+import { auditServiceImpl } from '@core/platform/audit';
 import type { MikroORM } from '@mikro-orm/core';
 import { Counter } from 'prom-client';
 import { createAccessTokenIssuer } from './auth/access-tokens.js';
@@ -97,8 +99,8 @@ function httpHandler(metrics: Metrics, key: SigningKey) {
 
 /**
  * Composes and starts the service: signing key, migrations, demo seed (when configured), the
- * gRPC server (IdentityService with its own token verification on the auth seam, health,
- * reflection) and the HTTP port serving the JWKS and metrics.
+ * gRPC server (IdentityService and the audit log's AuditService with the service's own token
+ * verification on the auth seam, health, reflection) and the HTTP port serving the JWKS and metrics.
  */
 export async function startIdentityService(options: StartIdentityOptions): Promise<IdentityService> {
   const { config } = options;
@@ -188,6 +190,7 @@ export async function startIdentityService(options: StartIdentityOptions): Promi
       descriptorSet: protoDescriptorSet(),
     });
     const handlers = createIdentityHandlers({
+      orm,
       sessions,
       users,
       clients,
@@ -198,6 +201,7 @@ export async function startIdentityService(options: StartIdentityOptions): Promi
       revocations,
     });
     server.add(IdentityServiceDefinition, handlers);
+    server.add(AuditServiceDefinition, auditServiceImpl(orm));
     const port = await server.listen(`${config.GRPC_HOST}:${config.GRPC_PORT}`);
     stopping.add('grpc server', () => server.shutdown());
 

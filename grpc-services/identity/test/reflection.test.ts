@@ -24,9 +24,14 @@ afterAll(async () => {
   await t?.stop();
 });
 
-it('lists the identity service, health and reflection', async () => {
+it('lists the identity service, its audit log, health and reflection', async () => {
   const services = (await bufCurl('--list-services', `http://${t.service.address}`)).trim().split('\n').sort();
-  expect(services).toEqual(['core.identity.v1.IdentityService', 'grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection']);
+  expect(services).toEqual([
+    'core.audit.v1.AuditService',
+    'core.identity.v1.IdentityService',
+    'grpc.health.v1.Health',
+    'grpc.reflection.v1.ServerReflection',
+  ]);
 });
 
 it('signs in through buf curl with reflected descriptors alone', async () => {

@@ -8,7 +8,8 @@ import {
 import { defineEntity, type EntityManager, type FilterQuery, type InferEntity, type MigrationObject, type MikroORM, p } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
 import { z } from 'zod';
-import { type FieldViolation, invalidArgument, permissionDenied, unauthenticated } from './errors.js';
+import { Access, type AccessTable, guardService } from './auth/access.js';
+import { type FieldViolation, invalidArgument } from './errors.js';
 import { CLIENT_USER_AGENT_METADATA, FORWARDED_FOR_METADATA } from './grpc/propagation.js';
 import type { ServiceContext, ServiceContextExt } from './grpc/server.js';
 import { decodePageToken, encodePageToken, resolvePageSize } from './paging.js';
@@ -389,22 +390,18 @@ function auditQuery(request: ListAuditEventsRequest): { filter: AuditFilter; pos
   return { filter, position, limit, fingerprint };
 }
 
-/** Admins only: UNAUTHENTICATED without a valid token (the token's own refusal when one was sent). */
-function requireAuditReader(context: ServiceContextExt): void {
-  if (!context.caller) throw context.authRefusal ?? unauthenticated('AUTHENTICATION_REQUIRED', 'this call needs a bearer token');
-  if (!context.caller.roles.includes(AUDIT_READER_ROLE)) {
-    throw permissionDenied('ROLE_REQUIRED', `this call needs the ${AUDIT_READER_ROLE} role`, { role: AUDIT_READER_ROLE });
-  }
-}
+/** Who may read an audit log: administrators only (the access table of AuditService, for matrix tests). */
+export const AUDIT_ACCESS: AccessTable<AuditServiceImplementation> = {
+  listAuditEvents: Access.roles([AUDIT_READER_ROLE]),
+};
 
 /**
- * `core.audit.v1.AuditService` over the service's own `audit_event` table, for `server.add(
- * AuditServiceDefinition, auditServiceImpl(orm))`. Reading the log needs the admin role.
+ * `core.audit.v1.AuditService` over the service's own `audit_event` table, guarded by
+ * {@link AUDIT_ACCESS}, for `server.add(AuditServiceDefinition, auditServiceImpl(orm))`.
  */
 export function auditServiceImpl(orm: MikroORM): AuditServiceImplementation<ServiceContextExt> {
-  return {
-    async listAuditEvents(request, context) {
-      requireAuditReader(context);
+  const impl: AuditServiceImplementation<ServiceContextExt> = {
+    async listAuditEvents(request) {
       const { filter, position, limit, fingerprint } = auditQuery(request);
       const rows = await findAuditEvents(orm.em.fork(), filter, position, limit + 1);
       const page = rows.slice(0, limit);
@@ -416,4 +413,5 @@ export function auditServiceImpl(orm: MikroORM): AuditServiceImplementation<Serv
       };
     },
   };
+  return guardService(impl, AUDIT_ACCESS);
 }

@@ -1,4 +1,4 @@
-import type { Logger } from '@core/platform';
+import type { DomainError, Logger } from '@core/platform';
 import type { Counter } from 'prom-client';
 import {
   accountDisabled,
@@ -9,6 +9,7 @@ import {
   refreshTokenReused,
 } from '../domain/identity.errors.js';
 import { classifyLogin } from '../domain/user.rules.js';
+import type { AuditTrail } from '../data/audit-trail.js';
 import type { LoginAttemptStore, Remote } from '../data/login-attempt.store.js';
 import type { IssuedRefreshToken, RefreshTokenStore } from '../data/refresh-token.store.js';
 import type { ServiceClientStore } from '../data/service-client.store.js';
@@ -29,14 +30,28 @@ export interface Session {
   readonly user: UserRecord;
 }
 
-/** Sign-in flows: login, refresh rotation, logout, client credentials. */
+/**
+ * Sign-in flows: login, refresh rotation, logout, client credentials. Each records what it did in
+ * the call's audit trail: a session it opens, rotates or ends commits with its audit event, and
+ * every refusal is recorded with its reason (never with the password or token presented).
+ */
 export interface Sessions {
-  login(login: string, password: string, remote: Remote): Promise<Session>;
-  refresh(refreshToken: string): Promise<Omit<Session, 'user'>>;
-  logout(refreshToken: string): Promise<void>;
-  issueServiceToken(clientId: string, secret: string): Promise<AccessToken>;
+  login(login: string, password: string, remote: Remote, trail: AuditTrail): Promise<Session>;
+  refresh(refreshToken: string, trail: AuditTrail): Promise<Omit<Session, 'user'>>;
+  logout(refreshToken: string, trail: AuditTrail): Promise<void>;
+  issueServiceToken(clientId: string, secret: string, trail: AuditTrail): Promise<AccessToken>;
   /** Checks a user's current password (ChangePassword); counts like a login toward the lock. */
-  verifyCurrentPassword(user: UserRecord, password: string, remote: Remote): Promise<void>;
+  verifyCurrentPassword(user: UserRecord, password: string, remote: Remote, trail: AuditTrail): Promise<void>;
+}
+
+/** The audit target of a user account. */
+export function userTarget(userId: string) {
+  return { type: 'user', id: userId };
+}
+
+/** The account a session belongs to, as the actor of its events. */
+function actorOf(user: Pick<UserRecord, 'id' | 'name'>) {
+  return { subject: user.id, name: user.name };
 }
 
 /** The claims of a user's access tokens: id, name, roles and scope. */
@@ -74,59 +89,96 @@ export function createSessions(deps: SessionDeps): Sessions {
    * One password check against the lock: reserve an attempt (refused while locked), verify,
    * record the outcome. A failure that fills the window locks the account at once.
    */
-  async function checkPassword(user: UserRecord, passwordHash: string, login: string, password: string, remote: Remote): Promise<void> {
+  async function checkPassword(
+    user: UserRecord,
+    passwordHash: string,
+    login: string,
+    password: string,
+    remote: Remote,
+    trail: AuditTrail,
+  ): Promise<void> {
+    const refuse = async (error: DomainError, after?: object): Promise<never> => {
+      await trail.refused(error, { target: userTarget(user.id), after });
+      throw error;
+    };
     const reservation = await attempts.reserve(user.id, login, remote, clock());
     if (reservation.kind === 'locked') {
       logins.inc({ outcome: 'locked' });
       logger.warn({ userId: user.id, lockedUntil: reservation.until }, 'login refused: account locked');
-      throw accountLocked(reservation.until);
+      return refuse(accountLocked(reservation.until), { lockedUntil: reservation.until });
     }
     let matches = false;
+    let lockedUntil: Date | undefined;
     try {
       matches = await passwords.verify(passwordHash, password);
     } finally {
       // Ends the attempt even when hashing throws, so a pending attempt never lingers as a failure.
       if (!matches) {
-        const lockedUntil = await attempts.finish(reservation.attemptId, user.id, 'failed', clock());
+        lockedUntil = await attempts.finish(reservation.attemptId, user.id, 'failed', clock());
         if (lockedUntil) logger.warn({ userId: user.id, lockedUntil }, 'account locked after too many failed logins');
       }
     }
     if (!matches) {
       logins.inc({ outcome: 'failed' });
-      throw invalidCredentials();
+      // The failure that locks the account says so: the lock is what an administrator looks for.
+      return refuse(invalidCredentials(), lockedUntil ? { lockedUntil } : undefined);
     }
     const outcome = user.status === 'active' ? 'succeeded' : 'disabled';
     await attempts.finish(reservation.attemptId, user.id, outcome, clock());
     if (outcome === 'disabled') {
       logins.inc({ outcome: 'disabled' });
-      throw accountDisabled();
+      return refuse(accountDisabled());
     }
   }
 
   return {
-    async login(login, password, remote) {
+    async login(login, password, remote, trail) {
       const found = await users.findForLogin(classifyLogin(login));
       if (!found) {
         await passwords.verifyNothing(password);
         await attempts.recordUnknown(login.slice(0, 254), remote, clock());
         logins.inc({ outcome: 'unknown' });
-        throw invalidCredentials();
+        const error = invalidCredentials();
+        // The login text names no account; it is kept (as the attempt log keeps it) to see what was tried.
+        await trail.refused(error, { target: { type: 'login', id: login.slice(0, 254) } });
+        throw error;
       }
       const { user, passwordHash } = found;
-      await checkPassword(user, passwordHash, login, password, remote);
+      await checkPassword(user, passwordHash, login, password, remote, trail);
       if (passwords.needsRehash(passwordHash)) {
         await users.setPasswordHash(user.id, await passwords.hash(password), clock());
       }
       const now = clock();
-      const refresh = await refreshTokens.issue(user.id, now);
+      const refresh = await trail.committed(
+        () => refreshTokens.issue(user.id, now),
+        (issued) => ({ actor: actorOf(user), target: userTarget(user.id), after: { sessionId: issued.familyId, sessionExpiresAt: issued.expiresAt } }),
+      );
       const access = await accessTokens.issue(userClaims(user));
       logins.inc({ outcome: 'succeeded' });
       logger.info({ userId: user.id }, 'user signed in');
       return { access, refresh, user: { ...user, lockedUntil: null } };
     },
 
-    async refresh(refreshToken) {
-      const rotation = await refreshTokens.rotate(refreshToken, clock());
+    async refresh(refreshToken, trail) {
+      const now = clock();
+      // A reused token or a disabled account revokes the session: that revocation commits with a
+      // failed event. An unknown token changes nothing and names no account: nothing to record.
+      const { rotation, user } = await trail.committed(
+        async () => {
+          const result = await refreshTokens.rotate(refreshToken, now);
+          return { rotation: result, user: result.kind === 'invalid' ? undefined : await users.findById(result.userId) };
+        },
+        ({ rotation: result, user: owner }) => {
+          if (result.kind === 'invalid') return undefined;
+          const target = userTarget(result.userId);
+          if (result.kind === 'rotated') {
+            return { target, ...(owner ? { actor: actorOf(owner) } : {}), after: { sessionId: result.next.familyId } };
+          }
+          // Whoever presented a spent token is not the account's owner for sure: the caller stays the actor.
+          const after = { sessionId: result.familyId, sessionRevoked: true };
+          return { target, after, refusal: result.kind === 'reused' ? refreshTokenReused() : accountDisabled() };
+        },
+      );
       switch (rotation.kind) {
         case 'invalid':
           throw invalidRefreshToken();
@@ -136,31 +188,51 @@ export function createSessions(deps: SessionDeps): Sessions {
         case 'disabled':
           throw accountDisabled();
         case 'rotated': {
-          const user = await users.findById(rotation.userId);
           if (!user) throw invalidRefreshToken();
           return { access: await accessTokens.issue(userClaims(user)), refresh: rotation.next };
         }
       }
     },
 
-    async logout(refreshToken) {
-      const revoked = await refreshTokens.revokeFamilyOf(refreshToken, clock(), 'logout');
-      logger.info({ revoked }, 'logout');
+    async logout(refreshToken, trail) {
+      // Unknown tokens succeed too (RFC 7009) but change nothing: only a revoked session is recorded.
+      const { session } = await trail.committed(
+        async () => {
+          const revoked = await refreshTokens.revokeFamilyOf(refreshToken, clock(), 'logout');
+          return { session: revoked, user: revoked && (await users.findById(revoked.userId)) };
+        },
+        ({ session: revoked, user }) =>
+          revoked && {
+            ...(user ? { actor: actorOf(user) } : {}),
+            target: userTarget(revoked.userId),
+            after: { sessionId: revoked.familyId, sessionRevoked: true },
+          },
+      );
+      logger.info({ revoked: session !== undefined }, 'logout');
     },
 
-    async issueServiceToken(clientId, secret) {
+    async issueServiceToken(clientId, secret, trail) {
       const client = await clients.authenticate(clientId, secret);
+      const target = { type: 'service_client', id: clientId.slice(0, 63) };
       if (!client) {
         logger.warn({ clientId: clientId.slice(0, 64) }, 'client credentials refused');
-        throw invalidClient();
+        const error = invalidClient();
+        await trail.refused(error, { target });
+        throw error;
       }
-      return accessTokens.issue({ sub: `${SERVICE_SUBJECT_PREFIX}${client.clientId}`, name: client.displayName, roles: client.roles });
+      const subject = `${SERVICE_SUBJECT_PREFIX}${client.clientId}`;
+      const access = await accessTokens.issue({ sub: subject, name: client.displayName, roles: client.roles });
+      await trail.committed(
+        async () => access,
+        (issued) => ({ actor: { subject, name: client.displayName }, target, after: { roles: client.roles, expiresAt: issued.expiresAt } }),
+      );
+      return access;
     },
 
-    async verifyCurrentPassword(user, password, remote) {
+    async verifyCurrentPassword(user, password, remote, trail) {
       const hash = await users.passwordHashOf(user.id);
       if (hash === undefined) throw invalidCredentials();
-      await checkPassword(user, hash, user.username ?? user.email ?? user.nip ?? user.id, password, remote);
+      await checkPassword(user, hash, user.username ?? user.email ?? user.nip ?? user.id, password, remote, trail);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { AuditEventSchema } from '@core/platform/audit';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 
 /** A person who signs in (see the `users` table in the migration). */
@@ -82,5 +83,5 @@ export const ServiceClientSchema = defineEntity({
 export type UserEntity = InferEntity<typeof UserSchema>;
 export type ServiceClientEntity = InferEntity<typeof ServiceClientSchema>;
 
-/** Every MikroORM entity of the service, for `initORM`. */
-export const identityEntities = [UserSchema, RefreshTokenSchema, LoginAttemptSchema, ServiceClientSchema];
+/** Every MikroORM entity of the service, for `initORM` (with the platform's audit log). */
+export const identityEntities = [UserSchema, RefreshTokenSchema, LoginAttemptSchema, ServiceClientSchema, AuditEventSchema];

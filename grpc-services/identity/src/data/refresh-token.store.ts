@@ -1,12 +1,14 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
 import type { UserStatusName } from '../domain/user.rules.js';
-import { query, toDate } from './sql.js';
+import { query, toDate, storeEm } from './sql.js';
 
 /** A newly issued refresh token: the opaque value (given to the client once) and its expiry. */
 export interface IssuedRefreshToken {
   readonly token: string;
   readonly expiresAt: Date;
+  /** The rotation family: one login session, whatever token of it is current. */
+  readonly familyId: string;
 }
 
 /** What presenting a refresh token led to. */
@@ -17,7 +19,7 @@ export type Rotation =
   /** Already spent: the family is now revoked. */
   | { readonly kind: 'reused'; readonly userId: string; readonly familyId: string }
   /** The user is disabled: the family is now revoked. */
-  | { readonly kind: 'disabled'; readonly userId: string };
+  | { readonly kind: 'disabled'; readonly userId: string; readonly familyId: string };
 
 /** Refresh tokens, stored only as SHA-256 hashes. */
 export interface RefreshTokenStore {
@@ -25,8 +27,8 @@ export interface RefreshTokenStore {
   issue(userId: string, now: Date): Promise<IssuedRefreshToken>;
   /** Spends `token` and issues its successor in one transaction, detecting reuse. */
   rotate(token: string, now: Date): Promise<Rotation>;
-  /** Revokes the family of `token` (logout); false when the token is unknown. */
-  revokeFamilyOf(token: string, now: Date, reason: string): Promise<boolean>;
+  /** Revokes the family of `token` (logout); undefined when the token is unknown. */
+  revokeFamilyOf(token: string, now: Date, reason: string): Promise<{ readonly userId: string; readonly familyId: string } | undefined>;
   /** Revokes every live token of a user (password change, disabling). */
   revokeAllOf(userId: string, now: Date, reason: string): Promise<number>;
 }
@@ -61,7 +63,7 @@ export function createRefreshTokenStore(orm: MikroORM, ttlMs: number): RefreshTo
 VALUES (?, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz)`,
       [randomUUID(), hashOf(token), familyId, parentId, userId, now.toISOString(), expiresAt.toISOString()],
     );
-    return { token, expiresAt };
+    return { token, expiresAt, familyId };
   };
 
   const revokeFamily = (em: Parameters<typeof query>[0], familyId: string, now: Date, reason: string) =>
@@ -73,14 +75,14 @@ VALUES (?, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz)`,
 
   return {
     issue(userId, now) {
-      return insert(orm.em.fork(), userId, randomUUID(), null, now);
+      return insert(storeEm(orm), userId, randomUUID(), null, now);
     },
 
     async rotate(token, now) {
       if (!looksLikeRefreshToken(token)) return { kind: 'invalid' };
       // The row lock makes two concurrent presentations of one token see each other: one rotates,
       // the other finds it spent and revokes the family.
-      return orm.em.fork().transactional(async (em): Promise<Rotation> => {
+      return storeEm(orm).transactional(async (em): Promise<Rotation> => {
         const [row] = await query<{
           id: string;
           family_id: string;
@@ -103,7 +105,7 @@ FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? FO
         if (toDate(row.expires_at)!.getTime() <= now.getTime()) return { kind: 'invalid' };
         if (row.status !== 'active') {
           await revokeFamily(em, row.family_id, now, 'user disabled');
-          return { kind: 'disabled', userId: row.user_id };
+          return { kind: 'disabled', userId: row.user_id, familyId: row.family_id };
         }
         await query(em, 'UPDATE refresh_tokens SET used_at = ?::timestamptz WHERE id = ?', [now.toISOString(), row.id]);
         const next = await insert(em, row.user_id, row.family_id, row.id, now);
@@ -112,18 +114,20 @@ FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? FO
     },
 
     async revokeFamilyOf(token, now, reason) {
-      if (!looksLikeRefreshToken(token)) return false;
-      return orm.em.fork().transactional(async (em) => {
-        const [row] = await query<{ family_id: string }>(em, 'SELECT family_id FROM refresh_tokens WHERE token_hash = ?', [hashOf(token)]);
-        if (!row) return false;
+      if (!looksLikeRefreshToken(token)) return undefined;
+      return storeEm(orm).transactional(async (em) => {
+        const [row] = await query<{ family_id: string; user_id: string }>(em, 'SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = ?', [
+          hashOf(token),
+        ]);
+        if (!row) return undefined;
         await revokeFamily(em, row.family_id, now, reason);
-        return true;
+        return { userId: row.user_id, familyId: row.family_id };
       });
     },
 
     async revokeAllOf(userId, now, reason) {
       const rows = await query(
-        orm.em.fork(),
+        storeEm(orm),
         'UPDATE refresh_tokens SET revoked_at = ?::timestamptz, revoked_reason = ? WHERE user_id = ? AND revoked_at IS NULL RETURNING id',
         [now.toISOString(), reason, userId],
       );

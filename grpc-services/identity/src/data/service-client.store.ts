@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DomainError } from '@core/platform';
 import type { MikroORM } from '@mikro-orm/core';
-import { query, toDate, toStringArray, uniqueViolation } from './sql.js';
+import { query, toDate, toStringArray, uniqueViolation, storeEm } from './sql.js';
 
 /** A service client without its secret. */
 export interface ServiceClientRecord {
@@ -59,7 +59,7 @@ export function createServiceClientStore(orm: MikroORM): ServiceClientStore {
       const secret = randomBytes(32).toString('base64url');
       try {
         const [row] = await query<ClientRow>(
-          orm.em.fork(),
+          storeEm(orm),
           `INSERT INTO service_clients (client_id, display_name, roles, secret_hash, created_at, created_by)
 VALUES (?, ?, ?::jsonb, ?, ?::timestamptz, ?) RETURNING ${COLUMNS}`,
           [client.clientId, client.displayName, JSON.stringify(client.roles), hashOf(secret).toString('hex'), now.toISOString(), client.createdBy],
@@ -75,7 +75,7 @@ VALUES (?, ?, ?::jsonb, ?, ?::timestamptz, ?) RETURNING ${COLUMNS}`,
 
     async authenticate(clientId, secret) {
       const [row] = await query<ClientRow & { secret_hash: string }>(
-        orm.em.fork(),
+        storeEm(orm),
         `SELECT ${COLUMNS}, secret_hash FROM service_clients WHERE client_id = ?`,
         [clientId],
       );
@@ -86,14 +86,14 @@ VALUES (?, ?, ?::jsonb, ?, ?::timestamptz, ?) RETURNING ${COLUMNS}`,
     },
 
     async isActive(clientId) {
-      const [row] = await query<{ disabled_at: unknown }>(orm.em.fork(), 'SELECT disabled_at FROM service_clients WHERE client_id = ?', [clientId]);
+      const [row] = await query<{ disabled_at: unknown }>(storeEm(orm), 'SELECT disabled_at FROM service_clients WHERE client_id = ?', [clientId]);
       return row !== undefined && row.disabled_at === null;
     },
 
     async list(afterClientId, limit) {
       const rows = afterClientId
-        ? await query<ClientRow>(orm.em.fork(), `SELECT ${COLUMNS} FROM service_clients WHERE client_id > ? ORDER BY client_id LIMIT ?`, [afterClientId, limit])
-        : await query<ClientRow>(orm.em.fork(), `SELECT ${COLUMNS} FROM service_clients ORDER BY client_id LIMIT ?`, [limit]);
+        ? await query<ClientRow>(storeEm(orm), `SELECT ${COLUMNS} FROM service_clients WHERE client_id > ? ORDER BY client_id LIMIT ?`, [afterClientId, limit])
+        : await query<ClientRow>(storeEm(orm), `SELECT ${COLUMNS} FROM service_clients ORDER BY client_id LIMIT ?`, [limit]);
       return rows.map(toRecord);
     },
   };

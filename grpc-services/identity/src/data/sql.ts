@@ -1,5 +1,15 @@
-import type { EntityManager } from '@mikro-orm/core';
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
+
+/**
+ * The EntityManager of one store call. Inside `orm.em.fork().transactional(…)` (an audited change,
+ * see `handlers/audit-trail.ts`) it joins that transaction through MikroORM's transaction context,
+ * so the change and its audit event commit or roll back together; anywhere else it is a fresh fork
+ * running on its own.
+ */
+export function storeEm(orm: MikroORM): EntityManager {
+  return orm.em.fork({ keepTransactionContext: true });
+}
 
 /**
  * Runs SQL with `?` placeholders in the EntityManager's transaction when it is in one. Values are

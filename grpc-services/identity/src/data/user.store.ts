@@ -3,7 +3,7 @@ import { DomainError } from '@core/platform';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { Identifiers, LoginIdentifier, UserScope, UserStatusName } from '../domain/user.rules.js';
 import { searchTextOf } from '../domain/user.rules.js';
-import { query, toDate, toStringArray, uniqueViolation } from './sql.js';
+import { query, toDate, toStringArray, uniqueViolation, storeEm } from './sql.js';
 
 /** A user as the service hands it around (never with the password hash). */
 export interface UserRecord extends Identifiers {
@@ -96,6 +96,11 @@ function takenError(err: unknown): Error {
 /** Users in the service's database. */
 export interface UserStore {
   findById(id: string): Promise<UserRecord | undefined>;
+  /**
+   * The user, row-locked until the surrounding transaction ends, so an audited change records the
+   * exact values it replaced.
+   */
+  findForUpdate(id: string): Promise<UserRecord | undefined>;
   findByIds(ids: readonly string[]): Promise<UserRecord[]>;
   /** The user a login names, with the password hash and the instant failures are counted from. */
   findForLogin(login: LoginIdentifier): Promise<{ user: UserRecord; passwordHash: string } | undefined>;
@@ -114,7 +119,7 @@ export interface UserStore {
 
 /** The user store over MikroORM's connection (each call on its own forked EntityManager). */
 export function createUserStore(orm: MikroORM): UserStore {
-  const em = (): EntityManager => orm.em.fork();
+  const em = (): EntityManager => storeEm(orm);
 
   const insert = async (user: NewUser, now: Date, onConflict: string) => {
     const at = now.toISOString();
@@ -145,6 +150,11 @@ VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz, ?::timesta
   return {
     async findById(id) {
       const [row] = await query<UserRow>(em(), `SELECT ${COLUMNS} FROM users WHERE id = ?`, [id]);
+      return row ? toRecord(row) : undefined;
+    },
+
+    async findForUpdate(id) {
+      const [row] = await query<UserRow>(em(), `SELECT ${COLUMNS} FROM users WHERE id = ? FOR UPDATE`, [id]);
       return row ? toRecord(row) : undefined;
     },
 
@@ -233,7 +243,7 @@ VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz, ?::timesta
       if (changes.status !== undefined) set('status', changes.status);
       set('updated_at', now.toISOString(), '::timestamptz');
       try {
-        return await orm.em.fork().transactional(async (tem) => {
+        return await storeEm(orm).transactional(async (tem) => {
           const [row] = await query<UserRow>(tem, `UPDATE users SET ${sets.join(', ')} WHERE id = ? RETURNING ${COLUMNS}`, [...params, id]);
           if (!row) return undefined;
           const record = toRecord(row);

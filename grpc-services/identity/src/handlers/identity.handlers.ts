@@ -10,11 +10,14 @@ import {
   type FieldViolation,
   type ServiceContextExt,
 } from '@core/platform';
+import { auditOriginOf, REDACTED } from '@core/platform/audit';
+import type { MikroORM } from '@mikro-orm/core';
 import type { CallContext } from 'nice-grpc';
 import { z } from 'zod';
-import type { Sessions } from '../auth/sessions.js';
+import { type Sessions, userTarget } from '../auth/sessions.js';
 import type { PasswordHasher } from '../auth/passwords.js';
 import type { SigningKey } from '../auth/signing-key.js';
+import { AUDIT_SERVICE, type AuditTrail, createAuditTrail } from '../data/audit-trail.js';
 import type { RefreshTokenStore } from '../data/refresh-token.store.js';
 import type { ServiceClientStore } from '../data/service-client.store.js';
 import type { UserChanges, UserRecord, UserStore } from '../data/user.store.js';
@@ -37,6 +40,8 @@ import { fromUserStatus, toServiceClientMessage, toUserMessage } from './mappers
 
 /** Dependencies of {@link createIdentityHandlers}. */
 export interface IdentityHandlerDeps {
+  /** The service database: audited changes run in one transaction with their audit event. */
+  readonly orm: MikroORM;
   readonly sessions: Sessions;
   readonly users: UserStore;
   readonly clients: ServiceClientStore;
@@ -80,11 +85,53 @@ function subjectOf(context: Ctx): string {
 export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServiceImplementation<ServiceContextExt> {
   const { sessions, users, clients, refreshTokens, passwords, key, clock, revocations } = deps;
 
+  /** The audit trail of one call of `rpc` (e.g. `CreateUser` → action `identity.CreateUser`). */
+  const trail = (context: Ctx, rpc: string): AuditTrail => createAuditTrail(deps, auditOriginOf(context), `${AUDIT_SERVICE}.${rpc}`);
+
+  /**
+   * The user a change acts on, row-locked in the change's transaction so `before` is exactly what
+   * the change replaced; NOT_FOUND (rolling the change back) when it is gone.
+   */
+  const lockUser = async (id: string): Promise<UserRecord> => {
+    const user = await users.findForUpdate(id);
+    if (!user) throw notFound('USER_NOT_FOUND', 'no user has this id', { id });
+    return user;
+  };
+
   const requireUser = async (id: string, field = 'id'): Promise<UserRecord> => {
     const user = await users.findById(requireUserId(id, field));
     if (!user) throw notFound('USER_NOT_FOUND', 'no user has this id', { id });
     return user;
   };
+
+  /**
+   * One audited change of a user's record: locks the row, applies `change` and records the row
+   * before and after, all in one transaction.
+   */
+  const changeUser = async (context: Ctx, rpc: string, id: string, change: () => Promise<UserRecord | undefined>): Promise<UserRecord> => {
+    const { updated } = await trail(context, rpc).committed(
+      async () => {
+        const before = await lockUser(id);
+        const after = await change();
+        if (!after) throw notFound('USER_NOT_FOUND', 'no user has this id', { id });
+        return { before, updated: after };
+      },
+      (result) => ({ target: userTarget(id), before: result.before, after: result.updated }),
+    );
+    return updated;
+  };
+
+  /** A new password hash and the end of every session of the user (run inside an audited change). */
+  const setPasswordAndRevoke = async (userId: string, passwordHash: string, now: Date, reason: string) => {
+    if (!(await users.setPasswordHash(userId, passwordHash, now))) throw notFound('USER_NOT_FOUND', 'no user has this id', { id: userId });
+    return { userId, sessionsRevoked: await refreshTokens.revokeAllOf(userId, now, reason) };
+  };
+
+  /** A password change as an audit event: that it changed (never the value) and the sessions it ended. */
+  const describePasswordChange = (change: { userId: string; sessionsRevoked: number }) => ({
+    target: userTarget(change.userId),
+    after: { password: REDACTED, sessionsRevoked: change.sessionsRevoked },
+  });
 
   const tokenPair = (session: { access: { token: string; expiresAt: Date }; refresh: { token: string; expiresAt: Date } }) => ({
     accessToken: session.access.token,
@@ -97,22 +144,22 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
   const handlers: IdentityServiceImplementation<ServiceContextExt> = {
     async login(request, context: Ctx) {
       throwIfViolations(checkCredentialsShape(request.login, request.password));
-      const session = await sessions.login(request.login, request.password, context.peer);
+      const session = await sessions.login(request.login, request.password, auditOriginOf(context).clientAddress, trail(context, 'Login'));
       return { tokens: tokenPair(session), user: toUserMessage(session.user) };
     },
 
-    async refreshTokens(request) {
+    async refreshTokens(request, context: Ctx) {
       tokenField(request.refreshToken, 'refresh_token');
-      return { tokens: tokenPair(await sessions.refresh(request.refreshToken)) };
+      return { tokens: tokenPair(await sessions.refresh(request.refreshToken, trail(context, 'RefreshTokens'))) };
     },
 
-    async logout(request) {
+    async logout(request, context: Ctx) {
       tokenField(request.refreshToken, 'refresh_token');
-      await sessions.logout(request.refreshToken);
+      await sessions.logout(request.refreshToken, trail(context, 'Logout'));
       return {};
     },
 
-    async issueServiceToken(request) {
+    async issueServiceToken(request, context: Ctx) {
       const violations: FieldViolation[] = [];
       if (request.clientId === '' || request.clientId.length > 63 || hasControlCharacters(request.clientId)) {
         violations.push({ field: 'client_id', description: '1 to 63 printable characters' });
@@ -121,7 +168,7 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
         violations.push({ field: 'client_secret', description: '1 to 256 characters' });
       }
       throwIfViolations(violations);
-      const access = await sessions.issueServiceToken(request.clientId, request.clientSecret);
+      const access = await sessions.issueServiceToken(request.clientId, request.clientSecret, trail(context, 'IssueServiceToken'));
       return { accessToken: access.token, tokenType: 'Bearer', accessTokenExpireTime: access.expiresAt };
     },
 
@@ -184,7 +231,7 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
       };
     },
 
-    async createUser(request) {
+    async createUser(request, context: Ctx) {
       const violations: FieldViolation[] = [];
       const identifiers = normaliseIdentifiers(request, violations);
       const name = normaliseName(request.name, violations);
@@ -193,7 +240,10 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
       violations.push(...checkNewPassword(request.password, 'password'));
       throwIfViolations(violations);
       const passwordHash = await passwords.hash(request.password);
-      const user = await users.create({ ...identifiers, name, roles, scope, passwordHash }, clock());
+      const user = await trail(context, 'CreateUser').committed(
+        () => users.create({ ...identifiers, name, roles, scope, passwordHash }, clock()),
+        (created) => ({ target: userTarget(created.id), after: { ...created, password: REDACTED } }),
+      );
       return { user: toUserMessage(user) };
     },
 
@@ -236,20 +286,27 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
         throw failedPrecondition('CANNOT_DISABLE_SELF', 'an administrator cannot disable their own account');
       }
       const now = clock();
-      const updated = await users.update(current.id, changes, now);
-      if (!updated) throw notFound('USER_NOT_FOUND', 'no user has this id', { id: current.id });
-      if (changes.status === 'disabled') await refreshTokens.revokeAllOf(current.id, now, 'user disabled');
+      const { updated } = await trail(context, 'UpdateUser').committed(
+        async () => {
+          const before = await lockUser(current.id);
+          const after = await users.update(current.id, changes, now);
+          if (!after) throw notFound('USER_NOT_FOUND', 'no user has this id', { id: current.id });
+          if (changes.status === 'disabled') await refreshTokens.revokeAllOf(current.id, now, 'user disabled');
+          return { before, updated: after };
+        },
+        (change) => ({ target: userTarget(current.id), before: change.before, after: change.updated }),
+      );
       // Live access tokens carry the old roles, scope or status: every verifier stops accepting them.
       if (changes.status === 'disabled' || changes.roles || changes.scope) await revocations.revoke(current.id, now);
       return { user: toUserMessage(updated) };
     },
 
-    async setPassword(request) {
+    async setPassword(request, context: Ctx) {
       throwIfViolations(checkNewPassword(request.newPassword, 'new_password'));
       const user = await requireUser(request.userId, 'user_id');
+      const passwordHash = await passwords.hash(request.newPassword);
       const now = clock();
-      await users.setPasswordHash(user.id, await passwords.hash(request.newPassword), now);
-      await refreshTokens.revokeAllOf(user.id, now, 'password reset');
+      await trail(context, 'SetPassword').committed(() => setPasswordAndRevoke(user.id, passwordHash, now, 'password reset'), describePasswordChange);
       await revocations.revoke(user.id, now);
       return {};
     },
@@ -260,10 +317,11 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
       else if (request.currentPassword.length > 256) violations.push({ field: 'current_password', description: 'at most 256 characters' });
       throwIfViolations(violations);
       const user = await requireUser(subjectOf(context));
-      await sessions.verifyCurrentPassword(user, request.currentPassword, context.peer);
+      const audit = trail(context, 'ChangePassword');
+      await sessions.verifyCurrentPassword(user, request.currentPassword, auditOriginOf(context).clientAddress, audit);
+      const passwordHash = await passwords.hash(request.newPassword);
       const now = clock();
-      await users.setPasswordHash(user.id, await passwords.hash(request.newPassword), now);
-      await refreshTokens.revokeAllOf(user.id, now, 'password changed');
+      await audit.committed(() => setPasswordAndRevoke(user.id, passwordHash, now, 'password changed'), describePasswordChange);
       return {};
     },
 
@@ -273,22 +331,25 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
         throw failedPrecondition('CANNOT_DISABLE_SELF', 'an administrator cannot disable their own account');
       }
       const now = clock();
-      const updated = await users.update(user.id, { status: 'disabled' }, now);
-      await refreshTokens.revokeAllOf(user.id, now, 'user disabled');
+      const updated = await changeUser(context, 'DisableUser', user.id, async () => {
+        const after = await users.update(user.id, { status: 'disabled' }, now);
+        await refreshTokens.revokeAllOf(user.id, now, 'user disabled');
+        return after;
+      });
       await revocations.revoke(user.id, now);
-      return { user: toUserMessage(updated ?? user) };
+      return { user: toUserMessage(updated) };
     },
 
-    async enableUser(request) {
+    async enableUser(request, context: Ctx) {
       const user = await requireUser(request.id);
-      const updated = await users.update(user.id, { status: 'active' }, clock());
-      return { user: toUserMessage(updated ?? user) };
+      const updated = await changeUser(context, 'EnableUser', user.id, () => users.update(user.id, { status: 'active' }, clock()));
+      return { user: toUserMessage(updated) };
     },
 
-    async unlockUser(request) {
+    async unlockUser(request, context: Ctx) {
       const user = await requireUser(request.id);
-      const updated = await users.unlock(user.id, clock());
-      return { user: toUserMessage(updated ?? user) };
+      const updated = await changeUser(context, 'UnlockUser', user.id, () => users.unlock(user.id, clock()));
+      return { user: toUserMessage(updated) };
     },
 
     async createServiceClient(request, context: Ctx) {
@@ -297,9 +358,10 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
       const displayName = normaliseName(request.displayName, violations, 'display_name');
       const roles = normaliseRoles(request.roles, violations);
       throwIfViolations(violations);
-      const { client, secret } = await clients.create(
-        { clientId: request.clientId, displayName, roles, createdBy: subjectOf(context) },
-        clock(),
+      // The secret is returned once and never recorded: the event keeps only the client.
+      const { client, secret } = await trail(context, 'CreateServiceClient').committed(
+        () => clients.create({ clientId: request.clientId, displayName, roles, createdBy: subjectOf(context) }, clock()),
+        (created) => ({ target: { type: 'service_client', id: created.client.clientId }, after: created.client }),
       );
       return { client: toServiceClientMessage(client), clientSecret: secret };
     },

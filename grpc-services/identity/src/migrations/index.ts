@@ -1,4 +1,5 @@
 import type { MigrationObject } from '@core/platform';
+import { auditMigration } from '@core/platform/audit';
 import { Migration20261121100000Identity } from './Migration20261121100000_identity.js';
 
 /**
@@ -7,4 +8,5 @@ import { Migration20261121100000Identity } from './Migration20261121100000_ident
  */
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261121100000_identity', class: Migration20261121100000Identity },
+  auditMigration,
 ];
