@@ -100,6 +100,9 @@ export async function startMesh(config: EmbeddedConfig, logger: Logger): Promise
       subgraphUrls: { masterdata: subgraph.url, identity: identitySubgraph.url },
       // The embedded mode is a developer's laptop: schema exploration stays on.
       introspection: true,
+      // No Redis here: the per-client rate limit (60 requests/minute, as in production) and the
+      // persisted-query cache live in this process, which is the only gateway replica.
+      rateLimitPerMinute: 60,
       logger: logger.child({ service: 'federation-gateway' }),
       host: config.host,
       port: config.gatewayPort,
