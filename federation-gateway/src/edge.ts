@@ -18,27 +18,31 @@ function forwardedChain(req: IncomingMessage): string[] {
 }
 
 /**
- * The client's address. With `trustProxyHops` 0 it is the socket's peer, whatever X-Forwarded-For
- * claims (a client can write anything there). With N trusted proxies in front (an ingress, a load
- * balancer), each of which appends the address it received from, the client is the N-th address
- * from the right of `X-Forwarded-For, peer`; entries further left are client-written and ignored.
+ * The trusted part of a request's address chain, client first: with `trustProxyHops` 0 only the
+ * socket's peer (a client can write anything into X-Forwarded-For). With N trusted proxies in front
+ * (an ingress, a load balancer), each appending the address it received from, the last N entries
+ * of `X-Forwarded-For` are theirs and the peer is the nearest proxy; entries further left were
+ * written by the client and are dropped.
  */
-export function clientAddress(req: IncomingMessage, trustProxyHops: number): string {
+function trustedChain(req: IncomingMessage, trustProxyHops: number): string[] {
   const peer = plainAddress(req.socket.remoteAddress ?? 'unknown');
-  if (trustProxyHops <= 0) return peer;
-  const chain = [...forwardedChain(req), peer];
-  return plainAddress(chain[Math.max(0, chain.length - 1 - trustProxyHops)]!);
+  if (trustProxyHops <= 0) return [peer];
+  return [...forwardedChain(req), peer].slice(-(trustProxyHops + 1)).map(plainAddress);
+}
+
+/** The client's address: the first entry of the trusted chain (see {@link forwardedFor}). */
+export function clientAddress(req: IncomingMessage, trustProxyHops: number): string {
+  return trustedChain(req, trustProxyHops)[0]!;
 }
 
 /**
- * The `x-forwarded-for` the gateway sends to subgraphs: the incoming chain only when proxies are
- * trusted, then the socket peer appended, as a proxy does. Services record the left-most trusted
- * entry as "from where".
+ * The `x-forwarded-for` the gateway sends to subgraphs: the trusted part of the incoming chain
+ * (none unless proxies are trusted) with the socket peer appended, as a proxy does. Its first entry
+ * is the client's address as far as the gateway can vouch for it, which is what services record as
+ * "from where"; client-written entries never reach them.
  */
 export function forwardedFor(req: IncomingMessage, trustProxyHops: number): string {
-  const peer = plainAddress(req.socket.remoteAddress ?? 'unknown');
-  if (trustProxyHops <= 0) return peer;
-  return [...forwardedChain(req), peer].join(', ');
+  return trustedChain(req, trustProxyHops).join(', ');
 }
 
 /** Options of {@link corsPolicy}. */

@@ -428,11 +428,18 @@ describe('client address for subgraphs', () => {
     expect(sent!.headers['user-agent']).toBe('field-app/2.1');
   });
 
-  it('with trusted proxies, appends the socket address to the incoming chain', async () => {
+  it('with trusted proxies, appends the socket address to the trusted part of the incoming chain', async () => {
     const gateway = await startGateway({ rateLimitPerMinute: 0, trustProxyHops: 1 });
     const before = subgraph.requests.length;
     await postQuery(gateway.url, { query: REGION }, { headers: { 'x-forwarded-for': '203.0.113.9' } });
     expect(subgraph.requests[before]!.headers['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
+    // What the client wrote before the proxy appended its address is dropped.
+    await postQuery(gateway.url, { query: REGION }, { headers: { 'x-forwarded-for': '6.6.6.6, 10.9.9.9, 203.0.113.9' } });
+    expect(subgraph.requests[before + 1]!.headers['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
+
+    const twoHops = await startGateway({ rateLimitPerMinute: 0, trustProxyHops: 2 });
+    await postQuery(twoHops.url, { query: REGION }, { headers: { 'x-forwarded-for': '6.6.6.6, 203.0.113.9, 10.0.0.7' } });
+    expect(subgraph.requests[before + 2]!.headers['x-forwarded-for']).toBe('203.0.113.9, 10.0.0.7, 127.0.0.1');
   });
 });
 
