@@ -1,7 +1,10 @@
 import { ClientError, Metadata, ServerError, Status } from 'nice-grpc';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  Access,
+  authorize,
   downstreamCallOptions,
+  fromGrpcError,
   propagationMetadata,
   unauthenticated,
   unavailable,
@@ -155,12 +158,15 @@ describe('retries', () => {
 });
 
 describe('authentication seam and metrics', () => {
-  it('gives handlers the caller resolved from metadata and rejects bad credentials', async () => {
+  it('gives handlers the caller resolved from metadata, and a refused credential as the refusal', async () => {
     let subject: string | undefined;
+    let refusal: string | undefined;
     const { address, metrics } = await serve(
       {
         async getEntityState(_request, ctx) {
           subject = ctx.caller?.subject;
+          refusal = ctx.authRefusal?.reason;
+          authorize(Access.signedIn, ctx);
           return {};
         },
       },
@@ -176,8 +182,11 @@ describe('authentication seam and metrics', () => {
     const token = (authorization: string) => () => propagationMetadata({ authorization });
     await client(address, { metadata: token('Bearer good') }).getEntityState({});
     expect(subject).toBe('budi');
+    expect(refusal).toBeUndefined();
     const err = (await rejectionOf(client(address, { metadata: token('Bearer bad') }).getEntityState({}))) as ClientError;
     expect(err.code).toBe(Status.UNAUTHENTICATED);
+    expect(fromGrpcError(err)?.reason).toBe('INVALID_TOKEN');
+    expect([subject, refusal]).toEqual([undefined, 'INVALID_TOKEN']);
 
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/grpc_server_handled_total\{service="core\.masterdata\.v1\.SyncService",method="GetEntityState",code="OK"\} 1/);

@@ -1,6 +1,6 @@
-import type { CallContext, CompatServiceDefinition, ServerMiddlewareCall, ServiceDefinition } from 'nice-grpc';
+import type { CompatServiceDefinition, ServiceDefinition } from 'nice-grpc';
 import * as definitions from 'nice-grpc/lib/service-definitions/index.js';
-import { invalidArgument } from '../errors.js';
+import { invalidArgument, type DomainError } from '../errors.js';
 
 // nice-grpc's server normalises every definition with this function; it is exported at runtime but
 // missing from the package's type declarations.
@@ -22,7 +22,7 @@ function isMalformed(request: unknown): request is MalformedRequest {
  * grpc-js answers a request it cannot decode with INTERNAL ("Error deserializing request"), for
  * example an int64 beyond 2^53 in a field generated as a JS number. That is bad input, not a
  * server fault, so decoding failures are caught here and turned into INVALID_ARGUMENT by
- * {@link malformedRequestMiddleware}.
+ * {@link malformedRequestError} before any handler runs.
  */
 export function withTolerantDecoding(definition: CompatServiceDefinition): ServiceDefinition {
   const normalized = normalizeServiceDefinition(definition);
@@ -42,10 +42,8 @@ export function withTolerantDecoding(definition: CompatServiceDefinition): Servi
   return tolerant;
 }
 
-/** Rejects a request that {@link withTolerantDecoding} could not decode, before any handler runs. */
-export async function* malformedRequestMiddleware<Req, Res>(call: ServerMiddlewareCall<Req, Res>, context: CallContext) {
-  if (isMalformed(call.request)) {
-    throw invalidArgument('MALFORMED_REQUEST', `the request message could not be decoded: ${call.request[MALFORMED]}`);
-  }
-  return yield* call.next(call.request, context);
+/** The INVALID_ARGUMENT for a request that {@link withTolerantDecoding} could not decode; undefined for a decoded one. */
+export function malformedRequestError(request: unknown): DomainError | undefined {
+  if (!isMalformed(request)) return undefined;
+  return invalidArgument('MALFORMED_REQUEST', `the request message could not be decoded: ${request[MALFORMED]}`);
 }

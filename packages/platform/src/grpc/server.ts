@@ -1,24 +1,24 @@
-import {
-  createServer,
-  type CallContext,
-  type CompatServiceDefinition,
-  type ServiceDefinition,
-  type ServiceImplementation,
-} from 'nice-grpc';
-import { errorDetailsServerMiddleware } from 'nice-grpc-error-details';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { CallContext, CompatServiceDefinition, ServiceDefinition, ServiceImplementation } from 'nice-grpc';
+import * as definitions from 'nice-grpc/lib/service-definitions/index.js';
 import { HealthDefinition, HealthServiceImpl, HealthState } from 'nice-grpc-server-health';
 import { ServerReflection, ServerReflectionService } from 'nice-grpc-server-reflection';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { healthDescriptorSet, mergeDescriptorSets } from './health-descriptor.js';
-import { malformedRequestMiddleware, withTolerantDecoding } from './malformed-request.js';
-import { anonymousAuthenticator, authMiddleware, type AuthContext, type Authenticator } from './middleware/auth.js';
-import { serverDeadlineMiddleware, type DeadlineContext } from './middleware/deadline.js';
-import { errorMappingMiddleware } from './middleware/errors.js';
-import { requestLoggingMiddleware, type LoggingContext } from './middleware/logging.js';
-import { serverMetricsMiddleware } from './middleware/metrics.js';
+import { withTolerantDecoding } from './malformed-request.js';
+import type { AuthContext, Authenticator } from './middleware/auth.js';
+import type { DeadlineContext } from './middleware/deadline.js';
+import type { LoggingContext } from './middleware/logging.js';
+import { createServerPipeline } from './middleware/pipeline.js';
+import { pipelineService, plainService, type GrpcJsService } from './server-methods.js';
 
-export { anonymousAuthenticator, type Authenticator, type Caller } from './middleware/auth.js';
+// See malformed-request.ts: exported at runtime, missing from the type declarations.
+const { normalizeServiceDefinition } = definitions as unknown as {
+  normalizeServiceDefinition(definition: CompatServiceDefinition): ServiceDefinition;
+};
+
+export { anonymousAuthenticator, type AuthContext, type Authenticator, type Caller } from './middleware/auth.js';
 
 /** What the middleware adds to every handler's context. */
 export type ServiceContextExt = LoggingContext & DeadlineContext & AuthContext;
@@ -58,49 +58,69 @@ function fullName(definition: CompatServiceDefinition): string | undefined {
   return first?.path?.split('/')[1];
 }
 
+/** Bounded so one slow client cannot keep a replica from draining on rollout. */
+const SERVER_OPTIONS = {
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.max_receive_message_length': 16 * 1024 * 1024,
+};
+
 /**
- * Creates the server every service runs. Middleware, outermost first: request logging (trace id),
- * Prometheus metrics, deadline, rich error details, error mapping, undecodable requests,
- * authentication. Health and
- * reflection bypass the middleware: probes must not need credentials or flood the log.
+ * Creates the server every service runs. Every call of an added service goes through one pipeline
+ * (middleware/pipeline.ts): request logging (trace id), Prometheus metrics, deadline, error mapping
+ * with rich details, undecodable requests, authentication. Unary methods run it directly on
+ * grpc-js's call, streaming methods as nice-grpc middleware. Health and reflection bypass it:
+ * probes must not need credentials or flood the log.
  */
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const { logger } = options;
-  const base = createServer({
-    // Bounded so one slow client cannot keep a replica from draining on rollout.
-    'grpc.keepalive_time_ms': 30_000,
-    'grpc.keepalive_timeout_ms': 10_000,
-    'grpc.keepalive_permit_without_calls': 1,
-    'grpc.max_receive_message_length': 16 * 1024 * 1024,
-  });
+  const pipeline = createServerPipeline(options);
   const health = HealthState();
   const serviceNames: string[] = [];
-  const pipeline = base.with(requestLoggingMiddleware(logger));
-  const withMetrics = options.metrics ? pipeline.with(serverMetricsMiddleware(options.metrics)) : pipeline;
-  const app = withMetrics
-    .with(serverDeadlineMiddleware)
-    .with(errorDetailsServerMiddleware)
-    .with(errorMappingMiddleware)
-    .with(malformedRequestMiddleware)
-    .with(authMiddleware(options.authenticate ?? anonymousAuthenticator));
-  base.add(HealthDefinition, HealthServiceImpl(health));
-  let listening = false;
+  const services: GrpcJsService[] = [plainService(normalizeServiceDefinition(HealthDefinition), HealthServiceImpl(health))];
+  let server: Server | undefined;
+  let stopped: Promise<void> | undefined;
+
+  async function stop(running: Server, graceMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const graceful = new Promise<'drained'>((resolve, reject) =>
+      running.tryShutdown((err) => (err ? reject(err) : resolve('drained'))),
+    );
+    const expired = new Promise<'forced'>((resolve) => {
+      timer = setTimeout(() => resolve('forced'), graceMs);
+    });
+    const outcome = await Promise.race([graceful, expired]);
+    clearTimeout(timer);
+    if (outcome === 'forced') {
+      logger.warn({ graceMs }, 'in-flight gRPC calls outlived the grace period; cancelling them');
+      running.forceShutdown();
+      await graceful;
+    }
+    logger.info(`${options.name} gRPC server stopped`);
+  }
 
   return {
     health,
     add(definition, impl) {
-      if (listening) throw new Error('add services before listen()');
+      if (server) throw new Error('add services before listen()');
       const name = fullName(definition);
       if (name) serviceNames.push(name);
-      app.add(withTolerantDecoding(definition), impl as ServiceImplementation<ServiceDefinition, ServiceContextExt>);
+      services.push(pipelineService(withTolerantDecoding(definition), impl, pipeline));
     },
     async listen(address) {
+      if (server) throw new Error('listen() has been called already');
       if (options.descriptorSet) {
         const descriptors = mergeDescriptorSets(options.descriptorSet, healthDescriptorSet());
-        base.add(ServerReflectionService, ServerReflection(descriptors, [...serviceNames, HEALTH_SERVICE, REFLECTION_SERVICE]));
+        const reflection = ServerReflection(descriptors, [...serviceNames, HEALTH_SERVICE, REFLECTION_SERVICE]);
+        services.push(plainService(normalizeServiceDefinition(ServerReflectionService), reflection));
       }
-      listening = true;
-      const port = await base.listen(address);
+      const started = new Server(SERVER_OPTIONS);
+      for (const service of services) started.addService(service.definition, service.handlers);
+      const port = await new Promise<number>((resolve, reject) => {
+        started.bindAsync(address, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+      });
+      server = started;
       health.setStatus('healthy', OVERALL);
       for (const name of serviceNames) health.setStatus('healthy', name);
       logger.info({ port, services: serviceNames }, `${options.name} gRPC server listening`);
@@ -109,19 +129,9 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     async shutdown(graceMs = 10_000) {
       health.setStatus('unhealthy', OVERALL);
       for (const name of serviceNames) health.setStatus('unhealthy', name);
-      let timer: NodeJS.Timeout | undefined;
-      const graceful = base.shutdown().then(() => 'drained' as const);
-      const expired = new Promise<'forced'>((resolve) => {
-        timer = setTimeout(() => resolve('forced'), graceMs);
-      });
-      const outcome = await Promise.race([graceful, expired]);
-      clearTimeout(timer);
-      if (outcome === 'forced') {
-        logger.warn({ graceMs }, 'in-flight gRPC calls outlived the grace period; cancelling them');
-        base.forceShutdown();
-        await graceful;
-      }
-      logger.info(`${options.name} gRPC server stopped`);
+      if (!server) return;
+      stopped ??= stop(server, graceMs);
+      await stopped;
     },
   };
 }

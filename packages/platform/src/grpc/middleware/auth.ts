@@ -1,4 +1,4 @@
-import type { CallContext, Metadata, ServerMiddlewareCall } from 'nice-grpc';
+import type { Metadata } from 'nice-grpc';
 import { DomainError } from '../../errors.js';
 
 /** Who is calling, as established by an {@link Authenticator}. */
@@ -13,7 +13,7 @@ export type Authenticator = (metadata: Metadata) => Promise<Caller | undefined>;
 /** Treats every call as anonymous (tests of the platform itself; services configure a verifier). */
 export const anonymousAuthenticator: Authenticator = async () => undefined;
 
-/** Context added by {@link authMiddleware}. */
+/** Context the server adds to every call (see {@link identifyCaller}). */
 export interface AuthContext {
   /** The verified caller; undefined when the call carried no credential or a refused one. */
   caller?: Caller;
@@ -25,17 +25,16 @@ export interface AuthContext {
   authRefusal?: DomainError;
 }
 
-/** Resolves the caller once per call so handlers only check roles. */
-export function authMiddleware(authenticate: Authenticator) {
-  return async function* auth<Req, Res>(call: ServerMiddlewareCall<Req, Res, AuthContext>, context: CallContext) {
-    let caller: Caller | undefined;
-    let authRefusal: DomainError | undefined;
-    try {
-      caller = await authenticate(context.metadata);
-    } catch (err) {
-      if (!(err instanceof DomainError) || err.code !== 'UNAUTHENTICATED') throw err;
-      authRefusal = err;
-    }
-    return yield* call.next(call.request, { ...context, caller, authRefusal });
-  };
+/**
+ * Resolves the caller once per call, so handlers only check roles: sets `context.caller`. A
+ * credential the authenticator refuses (an UNAUTHENTICATED DomainError) leaves the call anonymous
+ * with `context.authRefusal` set; any other failure of the authenticator fails the call.
+ */
+export async function identifyCaller(authenticate: Authenticator, metadata: Metadata, context: AuthContext): Promise<void> {
+  try {
+    context.caller = await authenticate(metadata);
+  } catch (err) {
+    if (!(err instanceof DomainError) || err.code !== 'UNAUTHENTICATED') throw err;
+    context.authRefusal = err;
+  }
 }
