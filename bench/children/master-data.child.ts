@@ -6,10 +6,15 @@
  *
  * Environment: BENCH_DATABASE_URL (a fresh database the parent created; reused across restarts),
  * BENCH_CUSTOMERS (fixture customer scale), BENCH_CACHE_PREFIX (Redis key prefix of this run).
+ *
+ * The service verifies a bearer token on every call, as deployed. It trusts a throwaway issuer
+ * shaped like identity's (keys in process instead of a JWKS URL) and hands the parent
+ * `authorization`, a signed-in user's header valid for the whole run, to send with every call.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { createLogger } from '@core/platform';
+import { createTestIssuer } from '@core/testing';
 import { loadMasterDataConfig, startMasterDataService } from '@core/master-data-service';
 import { createFixtureSource } from '../../grpc-services/master-data/src/data/fixture/index.js';
 import { createMasterDataSubgraph } from '@core/master-data-subgraph';
@@ -40,10 +45,13 @@ await serveParent(async () => {
       ...(process.env.BENCH_CACHE_PREFIX ? { CACHE_PREFIX: process.env.BENCH_CACHE_PREFIX } : {}),
     });
     const customers = Number(process.env.BENCH_CUSTOMERS ?? 10_000);
+    const issuer = await createTestIssuer();
+    const authorization = await issuer.bearer([], { sub: 'bench', ttlSeconds: 24 * 3600 });
     const service = await startMasterDataService({
       config,
       logger,
       source: createFixtureSource({ scale: { customer: customers } }),
+      auth: { jwks: issuer.jwks },
     });
     stops.push(() => service.stop());
     const initial = await service.waitForInitialSync();
@@ -86,7 +94,7 @@ await serveParent(async () => {
       },
     };
     return {
-      info: { address: service.address, databaseUrl, metricsUrl, customers, ...graphql },
+      info: { address: service.address, databaseUrl, metricsUrl, customers, authorization, ...graphql },
       handlers,
       stop,
     };

@@ -27,8 +27,11 @@ export async function runGrpcLoad(options: {
   seconds: number;
   maxCalls: number;
   deadlineMs?: number;
+  /** Request headers every call carries (e.g. `authorization`); the same for the system under test and its baseline. */
+  headers?: Readonly<Record<string, string>>;
 }): Promise<GrpcLoadResult> {
   const client = new grpc.Client(options.address, grpc.credentials.createInsecure());
+  const headers = requestMetadata(options.headers);
   try {
     await new Promise<void>((resolve, reject) =>
       client.waitForReady(Date.now() + 10_000, (error) => (error ? reject(error) : resolve())),
@@ -53,7 +56,7 @@ export async function runGrpcLoad(options: {
             identity,
             identity,
             request,
-            new grpc.Metadata(),
+            headers.clone(),
             { deadline: Date.now() + (options.deadlineMs ?? 5_000) },
             (error, response) => {
               completed++;
@@ -90,10 +93,22 @@ export async function runGrpcLoad(options: {
   }
 }
 
+function requestMetadata(headers: Readonly<Record<string, string>> = {}): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
+  return metadata;
+}
+
 /** One unary call with raw bytes, for warming and sampling. */
-export function grpcUnaryRaw(client: grpc.Client, path: string, request: Buffer, deadlineMs = 10_000): Promise<Buffer> {
+export function grpcUnaryRaw(
+  client: grpc.Client,
+  path: string,
+  request: Buffer,
+  options: { deadlineMs?: number; headers?: Readonly<Record<string, string>> } = {},
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(path, identity, identity, request, new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (error, response) =>
+    const deadline = Date.now() + (options.deadlineMs ?? 10_000);
+    client.makeUnaryRequest(path, identity, identity, request, requestMetadata(options.headers), { deadline }, (error, response) =>
       error || !response ? reject(error ?? new Error(`${path}: empty response`)) : resolve(response),
     );
   });

@@ -13,6 +13,8 @@ const TARGET = 0.8;
 interface ServiceInfo {
   address: string;
   metricsUrl: string;
+  /** A signed-in user's bearer header the service accepts. */
+  authorization: string;
 }
 
 interface Round {
@@ -34,12 +36,15 @@ export async function benchGrpcGetCustomer(ctx: BenchContext): Promise<BenchResu
   const rounds: Round[] = [];
   let requests: Buffer[] = [];
   let bareResponse: Buffer | undefined;
+  /** Every call of both sides carries the token the service verifies (the bare server ignores it). */
+  let headers: Record<string, string> = {};
   let serviceResponseSizes: number[] = [];
   const cacheNotes: string[] = [];
 
   const startService = async () => {
     const child = await startChild<ServiceInfo>('master-data', { env, logName: 'a-master-data' });
     ctx.log(`(a) master-data service up at ${child.info.address}`);
+    headers = { authorization: child.info.authorization };
     if (requests.length === 0) {
       const keys = await child.call<Array<{ id: number; number: string }>>('customerKeys', { limit: customers });
       if (keys.length === 0) throw new Error('the mirror has no customers after the initial sync');
@@ -49,16 +54,16 @@ export async function benchGrpcGetCustomer(ctx: BenchContext): Promise<BenchResu
     // A restarted service finds the entries still in Redis, so one pass re-warms it.
     const passes = rounds.length === 0 ? 2 : 1;
     for (let pass = 0; pass < passes; pass++) {
-      const warm = await runGrpcLoad({ address: child.info.address, path: PATH, requests, concurrency: CONCURRENCY, seconds: 120, maxCalls: requests.length });
+      const warm = await runGrpcLoad({ address: child.info.address, path: PATH, requests, concurrency: CONCURRENCY, seconds: 120, maxCalls: requests.length, headers });
       if (warm.errors > 0) throw new Error(`warming GetCustomer failed: ${JSON.stringify(warm.errorsByCode)}`);
     }
     return child;
   };
 
   const measure = async (server: Round['server'], child: { info: { address: string }; call<T>(m: string): Promise<T> }) => {
-    await runGrpcLoad({ address: child.info.address, path: PATH, requests, concurrency: CONCURRENCY, seconds: ctx.options.warmupSeconds, maxCalls: 1_000_000 });
+    await runGrpcLoad({ address: child.info.address, path: PATH, requests, concurrency: CONCURRENCY, seconds: ctx.options.warmupSeconds, maxCalls: 1_000_000, headers });
     const before = await child.call<CpuSample>('cpuUsage');
-    const load = await runGrpcLoad({ address: child.info.address, path: PATH, requests, concurrency: CONCURRENCY, seconds: ctx.options.phaseSeconds, maxCalls: 2_000_000 });
+    const load = await runGrpcLoad({ address: child.info.address, path: PATH, requests, concurrency: CONCURRENCY, seconds: ctx.options.phaseSeconds, maxCalls: 2_000_000, headers });
     const after = await child.call<CpuSample>('cpuUsage');
     const round: Round = { server, load, serverCpuMicrosPerCall: cpuMicros(before, after) / Math.max(1, load.calls) };
     rounds.push(round);
@@ -74,7 +79,7 @@ export async function benchGrpcGetCustomer(ctx: BenchContext): Promise<BenchResu
         const client = new grpc.Client(child.info.address, grpc.credentials.createInsecure());
         try {
           const sample = requests.filter((_, i) => i % Math.max(1, Math.floor(requests.length / 200)) === 0);
-          const responses = await Promise.all(sample.map((r) => grpcUnaryRaw(client, PATH, r)));
+          const responses = await Promise.all(sample.map((r) => grpcUnaryRaw(client, PATH, r, { headers })));
           serviceResponseSizes = responses.map((r) => r.length).sort((x, y) => x - y);
           const typical = median(serviceResponseSizes);
           const chosen = responses.reduce((best, r) => (Math.abs(r.length - typical) < Math.abs(best.length - typical) ? r : best));
@@ -124,9 +129,11 @@ export async function benchGrpcGetCustomer(ctx: BenchContext): Promise<BenchResu
     target: { description: `≥ ${TARGET}×`, met: ratio >= TARGET },
     details: [
       `Method: one @grpc/grpc-js client in the parent, raw \`makeUnaryRequest\` with identity (de)serializers, ${CONCURRENCY} calls in flight, ` +
-        `${ctx.options.warmupSeconds} s warm-up + ${ctx.options.phaseSeconds} s measured per round, rounds in ABBA order (service, bare, bare, service), median per side.`,
+        `${ctx.options.warmupSeconds} s warm-up + ${ctx.options.phaseSeconds} s measured per round, rounds in ABBA order (service, bare, bare, service), median per side. ` +
+        'Every call of both sides carries the same `authorization: Bearer <JWT>` header.',
       `Service: master-data on PostgreSQL (fresh database) + Redis 127.0.0.1:6379, fixture source with ${customers.toLocaleString('en-US')} customers, ` +
-        `each fetched twice before measuring so every key is cached; requests by CUST_ACCOUNT_ID cycle through all of them. The service child restarts between its rounds (mirror reused, cache re-warmed).`,
+        `each fetched twice before measuring so every key is cached; requests by CUST_ACCOUNT_ID cycle through all of them. The service child restarts between its rounds (mirror reused, cache re-warmed). ` +
+        'The service verifies the bearer token of every call as deployed (EdDSA JWT of a test issuer shaped like identity, keys in process); one token is reused, so after the first call its verification is a cache hit, as for a user whose requests the gateway forwards.',
       `Baseline: bare grpc-js server on the same path answering a pre-encoded GetCustomerResponse of ${bareResponse?.length ?? 0} bytes ` +
         `(service responses: ${serviceResponseSizes[0]}–${serviceResponseSizes.at(-1)} bytes, median ${median(serviceResponseSizes)}).`,
       `Server CPU per call (child process.cpuUsage): service ${fmt.us(serviceCpu)}, bare ${fmt.us(bareCpu)} — ` +
