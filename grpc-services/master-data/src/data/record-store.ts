@@ -209,12 +209,39 @@ export function createRecordStore(options: RecordStoreOptions): RecordStore {
     `md:${entity.name}:g${generation}:c${codes}:${column}=${value}`;
   const newGeneration = () => `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 
+  /** The read path's per-entity constants, made on an entity's first read instead of on every read. */
+  interface EntityReads {
+    readonly generationKeys: Readonly<Record<GenerationKind, string>>;
+    readonly memoKeys: Readonly<Record<GenerationKind, string>>;
+    /** Hit counters with their labels bound (a hit is the common case, counted on every call). */
+    readonly hits: { inc(): void } | undefined;
+    readonly negativeHits: { inc(): void } | undefined;
+    /** Turns cached text into a record; one function per entity, so the cache can keep decoded entries. */
+    readonly decode: (text: string) => MirrorRecord | null;
+  }
+  const reads = new Map<string, EntityReads>();
+  const readsOf = (entity: EntityDef): EntityReads => {
+    let known = reads.get(entity.name);
+    if (!known) {
+      known = {
+        generationKeys: { gen: generationKey(entity, 'gen'), codes: generationKey(entity, 'codes') },
+        memoKeys: { gen: `${entity.name}:gen`, codes: `${entity.name}:codes` },
+        hits: lookups?.labels(entity.name, 'hit'),
+        negativeHits: lookups?.labels(entity.name, 'negative_hit'),
+        decode: (text: string) => (text === NEGATIVE ? null : decodeCached(entity, text)),
+      };
+      reads.set(entity.name, known);
+    }
+    return known;
+  };
+
   /** `fresh` skips the reuse window: invalidation must hit the generation readers use right now. */
   async function generation(entity: EntityDef, fresh = false, kind: GenerationKind = 'gen'): Promise<string> {
-    const memoKey = `${entity.name}:${kind}`;
-    const known = generations.get(memoKey);
+    const entityReads = readsOf(entity);
+    const memoKey = entityReads.memoKeys[kind];
+    const known = generationReuseMs > 0 ? generations.get(memoKey) : undefined;
     if (!fresh && known && known.until > Date.now()) return known.value;
-    let value = await cache.get(generationKey(entity, kind));
+    let value = await cache.get(entityReads.generationKeys[kind]);
     if (value === undefined) {
       // First use, expiry or an unreachable cache: a fresh generation can never serve stale entries.
       value = newGeneration();
@@ -269,25 +296,15 @@ export function createRecordStore(options: RecordStoreOptions): RecordStore {
     return text === NEGATIVE ? undefined : decodeCached(entity, text);
   }
 
-  /** One decoder per entity: the cache keeps a decoded entry only for the same decode function. */
-  const decoders = new Map<string, (text: string) => MirrorRecord | null>();
-  const decoderOf = (entity: EntityDef) => {
-    let decode = decoders.get(entity.name);
-    if (!decode) {
-      decode = (text: string) => (text === NEGATIVE ? null : decodeCached(entity, text));
-      decoders.set(entity.name, decode);
-    }
-    return decode;
-  };
-
   const store: RecordStore = {
     async get(entity, keyValues) {
       const key = parseKey(entity, keyValues);
       const recordKey = encodeRecordKey(key);
       const ck = cacheKey(entity, await generation(entity), recordKey);
-      const cached = await cache.getDecoded(ck, decoderOf(entity));
+      const entityReads = readsOf(entity);
+      const cached = await cache.getDecoded(ck, entityReads.decode);
       if (cached !== undefined) {
-        lookups?.inc({ entity: entity.name, result: cached === null ? 'negative_hit' : 'hit' });
+        (cached === null ? entityReads.negativeHits : entityReads.hits)?.inc();
         return cached ?? undefined;
       }
       lookups?.inc({ entity: entity.name, result: 'miss' });
