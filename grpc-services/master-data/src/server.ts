@@ -1,3 +1,4 @@
+import { AuditServiceDefinition } from '@core/contracts/audit/v1';
 import { MasterDataServiceDefinition, SyncServiceDefinition } from '@core/contracts/masterdata/v1';
 import { protoDescriptorSet } from '@core/contracts';
 import {
@@ -25,6 +26,7 @@ import {
   type Redis,
   type RevocationList,
 } from '@core/platform';
+import { auditServiceImpl } from '@core/platform/audit';
 import type { MikroORM } from '@mikro-orm/core';
 import type { MasterDataConfig } from './config.js';
 import { createFixtureSource } from './data/fixture/index.js';
@@ -171,7 +173,7 @@ async function initialSync(
 /**
  * Composes and starts the service: migrations, cache and lock (Redis when configured, in-process
  * otherwise), source, record store, sync runner and schedules, gRPC server (MasterDataService,
- * SyncService, health, reflection) and the metrics endpoint. Resolves once the gRPC server
+ * SyncService, the audit log's AuditService, health, reflection) and the metrics endpoint. Resolves once the gRPC server
  * listens; never-synced entities load in the background (see `waitForInitialSync`).
  */
 export async function startMasterDataService(options: StartMasterDataOptions): Promise<MasterDataService> {
@@ -261,7 +263,8 @@ export async function startMasterDataService(options: StartMasterDataOptions): P
       MasterDataServiceDefinition,
       guardService(createMasterDataHandlers({ store, catalogue, entityStates: (entities) => sync.entityStates(entities) }), MASTERDATA_ACCESS),
     );
-    server.add(SyncServiceDefinition, guardService(createSyncHandlers({ runner: sync, store, catalogue }), SYNC_ACCESS));
+    server.add(SyncServiceDefinition, guardService(createSyncHandlers({ orm, runner: sync, store, catalogue }), SYNC_ACCESS));
+    server.add(AuditServiceDefinition, auditServiceImpl(orm));
     const port = await server.listen(`${config.GRPC_HOST}:${config.GRPC_PORT}`);
     stopping.add('grpc server', () => server.shutdown());
 

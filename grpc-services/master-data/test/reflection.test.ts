@@ -28,6 +28,7 @@ afterAll(async () => {
 it('lists its services through reflection', async () => {
   const services = (await bufCurl('--list-services', `http://${t.service.address}`)).trim().split('\n').sort();
   expect(services).toEqual([
+    'core.audit.v1.AuditService',
     'core.masterdata.v1.MasterDataService',
     'core.masterdata.v1.SyncService',
     'grpc.health.v1.Health',
@@ -39,7 +40,10 @@ it('answers a call made from reflected descriptors alone, as JSON', async () => 
   const [row] = await t.sql<{ record_key: string }>(
     "SELECT record_key FROM md_record WHERE entity = 'customer' ORDER BY record_key LIMIT 1",
   );
+  // Every call needs a bearer token, reflected or not (reflection itself needs none).
   const output = await bufCurl(
+    '-H',
+    `authorization: ${await t.issuer.bearer([])}`,
     '-d',
     JSON.stringify({ id: row!.record_key }),
     `http://${t.service.address}/core.masterdata.v1.MasterDataService/GetCustomer`,

@@ -1,3 +1,4 @@
+import { AuditEventSchema } from '@core/platform/audit';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 
 /**
@@ -45,5 +46,5 @@ export const SyncStateSchema = defineEntity({
 export type SyncRun = InferEntity<typeof SyncRunSchema>;
 export type SyncState = InferEntity<typeof SyncStateSchema>;
 
-/** Every MikroORM entity of the service, for `initORM`. */
-export const mirrorEntities = [SyncRunSchema, SyncStateSchema];
+/** Every MikroORM entity of the service, for `initORM` (with the platform's audit log). */
+export const mirrorEntities = [SyncRunSchema, SyncStateSchema, AuditEventSchema];

@@ -5,7 +5,9 @@ import {
   type SyncRun,
   type SyncServiceDefinition,
 } from '@core/contracts/masterdata/v1';
-import { invalidArgument, notFound, type ServiceContextExt } from '@core/platform';
+import { invalidArgument, notFound, type ServiceContext, type ServiceContextExt } from '@core/platform';
+import { type AuditEntry, auditOriginOf, recordAudit } from '@core/platform/audit';
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { ServiceImplementation } from 'nice-grpc';
 import type { RecordStore } from '../data/record-store.js';
 import { requireEntity } from '../domain/catalogue.js';
@@ -71,8 +73,18 @@ function requestedMode(mode: SyncModeMessage): SyncMode {
   }
 }
 
+/** The service name master data's audit events carry. */
+export const AUDIT_SERVICE = 'master-data';
+
+/** The audit entry of a SyncService call: who, from where, which RPC on which entity. */
+function auditEntry(context: ServiceContext, rpc: string, entity: EntityDef, after: unknown): AuditEntry {
+  return { ...auditOriginOf(context), service: AUDIT_SERVICE, action: `masterdata.${rpc}`, target: { type: 'entity', id: entity.name }, after };
+}
+
 /** Dependencies of {@link createSyncHandlers}. */
 export interface SyncHandlersOptions {
+  /** The service database, for the audit log. */
+  orm: MikroORM;
   runner: SyncRunner;
   store: Pick<RecordStore, 'invalidate' | 'invalidateAll'>;
   /** Entities this service serves; a name outside it is INVALID_ARGUMENT 'UNKNOWN_ENTITY'. */
@@ -81,6 +93,7 @@ export interface SyncHandlersOptions {
 
 /** `core.masterdata.v1.SyncService`: manual sync, run history, entity freshness and cache drops. */
 export function createSyncHandlers({
+  orm,
   runner,
   store,
   catalogue,
@@ -97,6 +110,10 @@ export function createSyncHandlers({
         mode: requestedMode(request.mode),
         trigger: 'manual' as const,
         triggeredBy: context.caller?.subject ?? 'anonymous',
+        // The event commits with the run's start, so every manual run has its audit event.
+        onRecorded: async (em: EntityManager, run: SyncRunRecord) => {
+          await recordAudit(em, auditEntry(context, 'TriggerSync', entity, { ...run, wait: request.wait }));
+        },
       };
       // With `wait` the caller's deadline bounds the wait, not the run: a caller that gives up does
       // not abort a half-applied run, which finishes and is recorded normally.
@@ -126,10 +143,14 @@ export function createSyncHandlers({
       return { entity: toEntityMessage(entity, await runner.entityState(entity)) };
     },
 
-    async invalidateCache(request) {
+    async invalidateCache(request, context) {
       const entity = entityNamed(request.entity);
+      // A cache drop is not transactional: its event is recorded once the drop has happened.
+      const record = (after: object) =>
+        orm.em.fork().transactional((em) => recordAudit(em, auditEntry(context, 'InvalidateCache', entity, after)));
       if (request.keys.length === 0) {
         await store.invalidateAll(entity);
+        await record({ keys: 'all' });
         return { dropped: 0 };
       }
       if (request.keys.length > MAX_INVALIDATE_KEYS) {
@@ -145,6 +166,7 @@ export function createSyncHandlers({
       if (violations.length > 0) throw invalidArgument('INVALID_RECORD_KEY', 'some keys do not fit the entity key', violations);
       const recordKeys = [...new Set(request.keys.map((key) => encodeRecordKey(key.values)))];
       await store.invalidate(entity, recordKeys);
+      await record({ keys: request.keys.map((key) => key.values), dropped: recordKeys.length });
       return { dropped: recordKeys.length };
     },
   };

@@ -75,6 +75,8 @@ export async function recordRunStarted(
     watermarkFrom?: Date;
     runner: string;
   },
+  /** Runs in the same transaction once the run is recorded (the audit event of a manual trigger). */
+  onRecorded?: (em: EntityManager, run: SyncRunRecord) => Promise<void>,
 ): Promise<SyncRunRecord> {
   return em.transactional(async (tem) => {
     await tem.nativeUpdate(
@@ -100,7 +102,9 @@ export async function recordRunStarted(
       runner: run.runner,
     });
     await tem.flush();
-    return toRunRecord(row);
+    const record = toRunRecord(row);
+    await onRecorded?.(tem, record);
+    return record;
   });
 }
 

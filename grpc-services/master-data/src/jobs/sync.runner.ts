@@ -42,6 +42,11 @@ export interface SyncRequest {
   readonly triggeredBy: string;
   /** Stops the run between batches (the run is then recorded as failed). */
   readonly signal?: AbortSignal;
+  /**
+   * Runs in the transaction that records the run as started, so a manual trigger's audit event
+   * exists exactly when the run does.
+   */
+  readonly onRecorded?: (em: EntityManager, run: SyncRunRecord) => Promise<void>;
 }
 
 /** One page of the run history. */
@@ -250,7 +255,7 @@ export function createSyncRunner(options: SyncRunnerOptions): SyncRunner {
       startedAt,
       watermarkFrom: state.watermark,
       runner: runnerId,
-    });
+    }, request.onRecorded);
     onStarted(run);
     const log = logger.child({ entity: entity.name, runId: run.id, mode });
     log.info({ trigger: request.trigger, triggeredBy: request.triggeredBy, since }, 'sync started');
