@@ -8,3 +8,4 @@ export {
 } from './subgraph.js';
 export type { GrpcCallListener } from '@core/platform';
 export { loadIdentitySubgraphConfig, type IdentitySubgraphConfig } from './config.js';
+export type { AuditSource } from './audit/audit-log.js';

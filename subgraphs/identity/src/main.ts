@@ -11,6 +11,7 @@ shutdown.listen();
 try {
   const subgraph = await createIdentitySubgraph({
     grpcAddress: config.IDENTITY_GRPC_ADDRESS,
+    auditSources: config.AUDIT_SOURCES,
     logger,
     metrics: createMetrics(),
     port: config.PORT,

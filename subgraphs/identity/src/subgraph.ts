@@ -6,6 +6,7 @@ import type { GrpcCallListener, Logger, Metrics } from '@core/platform';
 import { startGraphQLHttpServer } from '@core/platform/graphql-http';
 import { parse } from 'graphql';
 import { Counter } from 'prom-client';
+import { type AuditSource, openAuditChannels } from './audit/audit-log.js';
 import { createRequestContext, type IdentityContext } from './context.js';
 import { formatIdentityError } from './errors.js';
 import { openIdentityChannel } from './grpc.js';
@@ -23,6 +24,11 @@ export function identityTypeDefs(): string {
 export interface IdentitySubgraphOptions {
   /** host:port (or `dns:///name:port`) of the identity gRPC service. */
   grpcAddress: string;
+  /**
+   * The services whose audit logs `auditEvents` merges (each serves AuditService); default the
+   * identity service alone.
+   */
+  auditSources?: readonly AuditSource[];
   logger: Logger;
   /** 0 picks a free port (tests). */
   port: number;
@@ -52,6 +58,11 @@ export async function createIdentitySubgraph(options: IdentitySubgraphOptions): 
   const { logger, metrics } = options;
   const host = options.host ?? '0.0.0.0';
   const channel = openIdentityChannel(options.grpcAddress);
+  const auditChannels = openAuditChannels(options.auditSources ?? [{ name: 'identity', address: options.grpcAddress }]);
+  const closeChannels = () => {
+    channel.close();
+    auditChannels.close();
+  };
   const callCounter = metrics
     ? new Counter({
         name: `${metrics.prefix}identity_subgraph_grpc_calls_total`,
@@ -76,24 +87,24 @@ export async function createIdentitySubgraph(options: IdentitySubgraphOptions): 
   try {
     await server.start();
   } catch (error) {
-    channel.close();
+    closeChannels();
     throw error;
   }
 
   let ready = true;
   const http = await startGraphQLHttpServer({
     server,
-    context: async (req) => createRequestContext(channel, req.headers, logger, onCall),
+    context: async (req) => createRequestContext(channel, auditChannels, req.headers, logger, onCall),
     ready: () => ready,
     metrics,
     port: options.port,
     host,
   }).catch(async (error: unknown) => {
     await server.stop();
-    channel.close();
+    closeChannels();
     throw error;
   });
-  logger.info({ port: http.port, grpcAddress: options.grpcAddress }, 'identity subgraph listening');
+  logger.info({ port: http.port, grpcAddress: options.grpcAddress, auditSources: auditChannels.names }, 'identity subgraph listening');
   return {
     url: http.url,
     port: http.port,
@@ -101,7 +112,7 @@ export async function createIdentitySubgraph(options: IdentitySubgraphOptions): 
       ready = false;
       await server.stop();
       await http.close();
-      channel.close();
+      closeChannels();
     },
   };
 }

@@ -1,10 +1,11 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph';
-import { DateTimeScalar } from '../scalars.js';
+import { DateTimeScalar, JsonScalar } from '../scalars.js';
 import { adminResolvers } from './admin.resolvers.js';
+import { auditResolvers } from './audit.resolvers.js';
 import { sessionResolvers } from './session.resolvers.js';
 import { userResolvers } from './user.resolvers.js';
 
-const perType = [userResolvers, sessionResolvers, adminResolvers];
+const perType = [userResolvers, sessionResolvers, adminResolvers, auditResolvers];
 
 /** Every resolver of the subgraph: one file per concern, with Query/Mutation fields merged by name. */
 export function identityResolvers(): GraphQLResolverMap<unknown> {
@@ -14,5 +15,5 @@ export function identityResolvers(): GraphQLResolverMap<unknown> {
       merged[typeName] = { ...merged[typeName], ...(fields as Record<string, unknown>) };
     }
   }
-  return { ...merged, DateTime: DateTimeScalar } as GraphQLResolverMap<unknown>;
+  return { ...merged, DateTime: DateTimeScalar, JSON: JsonScalar } as GraphQLResolverMap<unknown>;
 }
