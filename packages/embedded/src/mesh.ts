@@ -81,6 +81,10 @@ export async function startMesh(config: EmbeddedConfig, logger: Logger): Promise
 
     const identitySubgraph = await createIdentitySubgraph({
       grpcAddress: identity.address,
+      auditSources: [
+        { name: 'identity', address: identity.address },
+        { name: 'master-data', address: masterData.address },
+      ],
       logger: logger.child({ service: 'identity-subgraph' }),
       host: config.host,
       port: config.identitySubgraphPort,

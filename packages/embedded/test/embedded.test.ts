@@ -149,6 +149,19 @@ describe('embedded start (npm start)', () => {
     expect(me).toEqual({ data: { me: { username: merchandiser.username, roles: ['md'] } } });
     const anonymous = await query(first.graphqlUrl, ME);
     expect((anonymous.errors as Array<{ extensions: { code: string } }>).map((e) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
+
+    // Audit: the data team's cache drop (master data) and the sign-ins (identity) are one log for an admin.
+    const dataTeam = DEMO_ACCOUNTS.find((account) => account.role === 'data-team')!;
+    const dataTeamLogin = await query(first.graphqlUrl, `mutation { login(login: "${dataTeam.username}", password: "${dataTeam.password}") { accessToken } }`);
+    const dropped = await query(first.graphqlUrl, 'mutation { invalidateMasterDataCache(entity: "customer") }', (dataTeamLogin.data as Login).login.accessToken);
+    expect(dropped.errors).toBeUndefined();
+    const adminToken = (bannerLogin.data as Login).login.accessToken;
+    const audit = await query(first.graphqlUrl, '{ auditEvents(first: 50) { edges { node { service action actor { name } } } } }', adminToken);
+    expect(audit.errors).toBeUndefined();
+    const events = (audit.data as { auditEvents: { edges: Array<{ node: { service: string; action: string; actor: { name: string } | null } }> } })
+      .auditEvents.edges.map(({ node }) => `${node.service} ${node.action} ${node.actor?.name}`);
+    expect(events[0]).toBe(`master-data masterdata.InvalidateCache ${dataTeam.name}`);
+    expect(events).toContain(`identity identity.Login ${merchandiser.name}`);
     expect(await stopMesh(first)).toBe(0);
 
     const second = await startMesh(env);
