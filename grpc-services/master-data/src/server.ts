@@ -173,8 +173,9 @@ async function initialSync(
 /**
  * Composes and starts the service: migrations, cache and lock (Redis when configured, in-process
  * otherwise), source, record store, sync runner and schedules, gRPC server (MasterDataService,
- * SyncService, the audit log's AuditService, health, reflection) and the metrics endpoint. Resolves once the gRPC server
- * listens; never-synced entities load in the background (see `waitForInitialSync`).
+ * SyncService, the audit log's AuditService, health, reflection) and the metrics endpoint. Resolves
+ * once the gRPC server listens; never-synced entities load in the background (see
+ * `waitForInitialSync`).
  */
 export async function startMasterDataService(options: StartMasterDataOptions): Promise<MasterDataService> {
   const { config } = options;

@@ -156,12 +156,19 @@ describe('embedded start (npm start)', () => {
     const dropped = await query(first.graphqlUrl, 'mutation { invalidateMasterDataCache(entity: "customer") }', (dataTeamLogin.data as Login).login.accessToken);
     expect(dropped.errors).toBeUndefined();
     const adminToken = (bannerLogin.data as Login).login.accessToken;
-    const audit = await query(first.graphqlUrl, '{ auditEvents(first: 50) { edges { node { service action actor { name } } } } }', adminToken);
+    const audit = await query(
+      first.graphqlUrl,
+      '{ auditEvents(first: 50) { edges { node { service action actor { name } clientAddress userAgent } } } }',
+      adminToken,
+    );
     expect(audit.errors).toBeUndefined();
-    const events = (audit.data as { auditEvents: { edges: Array<{ node: { service: string; action: string; actor: { name: string } | null } }> } })
-      .auditEvents.edges.map(({ node }) => `${node.service} ${node.action} ${node.actor?.name}`);
+    type AuditNode = { service: string; action: string; actor: { name: string } | null; clientAddress: string | null; userAgent: string | null };
+    const nodes = (audit.data as { auditEvents: { edges: Array<{ node: AuditNode }> } }).auditEvents.edges.map(({ node }) => node);
+    const events = nodes.map((node) => `${node.service} ${node.action} ${node.actor?.name}`);
     expect(events[0]).toBe(`master-data masterdata.InvalidateCache ${dataTeam.name}`);
     expect(events).toContain(`identity identity.Login ${merchandiser.name}`);
+    // Where from: the gateway passes the client's address and user agent on to the services.
+    expect(nodes[0]).toMatchObject({ clientAddress: '127.0.0.1', userAgent: expect.stringMatching(/\S/) });
     expect(await stopMesh(first)).toBe(0);
 
     const second = await startMesh(env);
