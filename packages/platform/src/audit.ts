@@ -284,7 +284,12 @@ export async function findAuditEvents(
     where.occurredAt = { ...(filter.start ? { $gte: filter.start } : {}), ...(filter.end ? { $lt: filter.end } : {}) };
   }
   if (position) {
-    where.$or = [{ occurredAt: { $lt: position.occurredAt } }, { occurredAt: position.occurredAt, id: { $lt: position.id } }];
+    // The redundant `occurredAt <= t` is what PostgreSQL can seek to in the (occurred_at, id) indexes;
+    // the OR alone is only a filter, and a page deep in the log would scan every newer row first.
+    where.$and = [
+      { occurredAt: { $lte: position.occurredAt } },
+      { $or: [{ occurredAt: { $lt: position.occurredAt } }, { occurredAt: position.occurredAt, id: { $lt: position.id } }] },
+    ];
   }
   const rows = await em.find(AuditEventSchema, where, { orderBy: { occurredAt: 'desc', id: 'desc' }, limit });
   return rows.map((row) => ({ ...row, occurredAt: row.occurredAt instanceof Date ? row.occurredAt : new Date(row.occurredAt) }));
