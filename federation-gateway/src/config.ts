@@ -1,6 +1,8 @@
-import { loadConfig, logConfig, portVariable, redisConfig } from '@core/platform';
+import { type AuthConfig, authConfig, ConfigError, loadConfig, logConfig, portVariable, redisConfig } from '@core/platform';
+import type { StorageConfig } from '@core/platform/storage';
 import { z } from 'zod';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits.js';
+import { uploadConfig } from './uploads.js';
 
 /** A non-negative integer variable with a default. */
 const count = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
@@ -27,6 +29,10 @@ const schema = z.object({
   /** The committed, composed supergraph the gateway serves. */
   SUPERGRAPH_PATH: z.string().min(1).default('federation-gateway/supergraph.graphql'),
   NODE_ENV: z.string().default('development'),
+  /** Who signs the bearer tokens the gateway verifies (identity's JWKS; optionally an OIDC issuer). */
+  ...authConfig,
+  /** `POST /uploads`: storage adapter (local directory or S3-compatible) and the largest file. */
+  ...uploadConfig,
   ...redisConfig,
   /** Prefix of the gateway's Redis keys (rate-limit counters, persisted queries). */
   GATEWAY_REDIS_PREFIX: z.string().min(1).default('gateway:'),
@@ -85,11 +91,19 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   limits: QueryLimits;
   apqTtlSeconds: number;
+  /** Trusted token issuers (AUTH_*, OIDC_*). */
+  auth: AuthConfig;
+  /** Where uploads are stored, and the largest accepted file. */
+  uploads: StorageConfig & { UPLOAD_MAX_BYTES: number };
 }
 
 /** Reads and validates the environment (the only place this package reads it). */
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const parsed = loadConfig(schema, env);
+  // The gateway verifies every bearer token itself: without identity's keys it cannot start.
+  if (!parsed.AUTH_JWKS_URL) {
+    throw new ConfigError([{ variable: 'AUTH_JWKS_URL', problem: "required: identity's JWKS, e.g. http://identity:9465/.well-known/jwks.json" }]);
+  }
   const subgraphUrls = subgraphUrlOverrides(env);
   return {
     logLevel: parsed.LOG_LEVEL,
@@ -112,5 +126,16 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       maxTokens: parsed.MAX_QUERY_TOKENS,
     },
     apqTtlSeconds: parsed.APQ_TTL_SECONDS,
+    auth: {
+      AUTH_ISSUER: parsed.AUTH_ISSUER,
+      AUTH_AUDIENCE: parsed.AUTH_AUDIENCE,
+      AUTH_JWKS_URL: parsed.AUTH_JWKS_URL,
+      OIDC_ISSUER: parsed.OIDC_ISSUER,
+      OIDC_AUDIENCE: parsed.OIDC_AUDIENCE,
+      OIDC_JWKS_URL: parsed.OIDC_JWKS_URL,
+      OIDC_ALGORITHMS: parsed.OIDC_ALGORITHMS,
+      OIDC_ROLES_CLAIM: parsed.OIDC_ROLES_CLAIM,
+    },
+    uploads: Object.fromEntries(Object.keys(uploadConfig).map((key) => [key, parsed[key as keyof typeof parsed]])) as GatewayConfig['uploads'],
   };
 }

@@ -1,5 +1,6 @@
 export { createGateway, type Gateway, type GatewayCaller, type GatewayContext, type GatewayOptions } from './gateway.js';
 export { type GatewayConfig, loadGatewayConfig } from './config.js';
+export { createUploadHandler, type UploadHandlerOptions, uploadConfig } from './uploads.js';
 export {
   breakingChanges,
   CompositionError,

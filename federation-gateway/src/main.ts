@@ -1,8 +1,10 @@
 /** Federation gateway process: configuration, supergraph, listen, graceful stop. */
 import { readFile } from 'node:fs/promises';
-import { createLogger, createRedis, createShutdown, redisReady } from '@core/platform';
+import { createLogger, createMetrics, createRedis, createServiceAuthentication, createShutdown, redisReady } from '@core/platform';
+import { createObjectStorage } from '@core/platform/storage';
 import { loadGatewayConfig } from './config.js';
 import { createGateway } from './gateway.js';
+import { createUploadHandler } from './uploads.js';
 
 const config = loadGatewayConfig();
 const logger = createLogger('federation-gateway', { level: config.logLevel });
@@ -19,6 +21,15 @@ try {
     });
     if (!(await redisReady(redis))) logger.warn('redis not reachable at start; rate limits are per process until it is');
   }
+  const metrics = createMetrics();
+  // Bearer tokens are verified here (identity's JWKS, fetched and cached; revocations over Redis)
+  // before any subgraph sees them, and again by every service.
+  const auth = await createServiceAuthentication({ config: config.auth, logger, metrics, redis });
+  shutdown.add('token verification', () => auth.close());
+  const identify = (req: import('node:http').IncomingMessage) => auth.authenticateHeader(req.headers.authorization);
+  const storage = createObjectStorage(config.uploads, { logger });
+  shutdown.add('upload storage', () => storage.close());
+  const uploads = createUploadHandler({ storage, authenticate: identify, logger, metrics, maxFileBytes: config.uploads.UPLOAD_MAX_BYTES });
   const gateway = await createGateway({
     supergraphSdl: await readFile(config.supergraphPath, 'utf8'),
     subgraphUrls: config.subgraphUrls,
@@ -34,6 +45,9 @@ try {
     maxBodyBytes: config.maxBodyBytes,
     limits: config.limits,
     apqTtlSeconds: config.apqTtlSeconds,
+    metrics,
+    identify,
+    routes: { '/uploads': uploads },
   });
   shutdown.add('gateway', () => gateway.stop());
 } catch (error) {

@@ -63,6 +63,8 @@ export const uploadConfig = {
     .default(10 * 1024 * 1024),
 };
 
+/** Refused requests whose declared body is at most this big are drained rather than cut off. */
+const DRAINABLE_BODY_BYTES = 64 * 1024;
 /** How many leading bytes {@link sniffContentType} looks at. */
 export const SNIFF_BYTES = 16;
 const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -389,8 +391,15 @@ export function createUploadHandler(options: UploadHandlerOptions): (req: Incomi
 
   return async (req, res) => {
     const outcome = (o: Outcome) => uploads?.inc({ outcome: o });
-    // Early answers leave the body unread on the wire: close rather than read it.
-    const closeIfUnread = (): Record<string, string> => (hasBody(req) ? { connection: 'close' } : {});
+    // Early answers leave the body unread on the wire. A small declared body is read and dropped
+    // after the answer (Node does so when the handler does not consume it), so the connection
+    // stays usable and a client still sending does not see its socket closed under it; anything
+    // larger or of unknown length is not worth reading: close instead.
+    const closeIfUnread = (): Record<string, string> => {
+      if (!hasBody(req)) return {};
+      const declared = Number(req.headers['content-length']);
+      return Number.isSafeInteger(declared) && declared <= DRAINABLE_BODY_BYTES ? {} : { connection: 'close' };
+    };
 
     if (req.method !== 'POST') {
       outcome('method_not_allowed');

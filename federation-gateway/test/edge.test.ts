@@ -10,6 +10,9 @@ import { type GatewayProcess, startGatewayProcess } from './gateway-process.js';
 import { postQuery, send } from './http-client.js';
 import { type StubSubgraph, startStubSubgraph } from './stub-subgraph.js';
 
+/** Every gateway configuration names identity's JWKS (required at start). */
+const AUTH = { AUTH_JWKS_URL: 'http://identity:9465/.well-known/jwks.json' };
+
 const supergraphSdl = readFileSync(supergraphPath, 'utf8');
 const logger = testLogger('gateway-edge-test');
 const REGION = '{ region(code: "JBK") { name } }';
@@ -392,7 +395,7 @@ describe('introspection and landing page', () => {
   const introspect = '{ __schema { queryType { name } } }';
 
   it('are off with NODE_ENV=production: __schema is refused, no sandbox page, no field suggestions', async () => {
-    const config = loadGatewayConfig({ NODE_ENV: 'production' });
+    const config = loadGatewayConfig({ ...AUTH, NODE_ENV: 'production' });
     expect(config.introspection).toBe(false);
     const gateway = await startGateway({ rateLimitPerMinute: 0, introspection: config.introspection });
     const refused = await postQuery(gateway.url, { query: introspect });
@@ -408,7 +411,7 @@ describe('introspection and landing page', () => {
   });
 
   it('are on in development', async () => {
-    const config = loadGatewayConfig({});
+    const config = loadGatewayConfig({ ...AUTH });
     expect(config.introspection).toBe(true);
     const gateway = await startGateway({ rateLimitPerMinute: 0, introspection: config.introspection });
     expect((await postQuery(gateway.url, { query: introspect })).json()).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
@@ -445,7 +448,7 @@ describe('client address for subgraphs', () => {
 
 describe('gateway configuration of the edge', () => {
   it('reads every edge setting from the environment', () => {
-    const config = loadGatewayConfig({
+    const config = loadGatewayConfig({ ...AUTH,
       REDIS_URL: 'redis://redis:6379',
       GATEWAY_REDIS_PREFIX: 'gw:',
       RATE_LIMIT_PER_MINUTE: '120',
@@ -472,7 +475,7 @@ describe('gateway configuration of the edge', () => {
   });
 
   it('defaults to 60 requests a minute, no trusted proxy, no CORS origin, 1 MiB bodies, no Redis', () => {
-    expect(loadGatewayConfig({})).toMatchObject({
+    expect(loadGatewayConfig({ ...AUTH })).toMatchObject({
       redisUrl: undefined,
       rateLimitPerMinute: 60,
       trustProxyHops: 0,
@@ -483,7 +486,7 @@ describe('gateway configuration of the edge', () => {
   });
 
   it('refuses bad values, naming each variable', () => {
-    const bad = () => loadGatewayConfig({ RATE_LIMIT_PER_MINUTE: '-1', CORS_ORIGINS: 'app.example.com/path', MAX_QUERY_DEPTH: '0', REDIS_URL: 'localhost' });
+    const bad = () => loadGatewayConfig({ ...AUTH, RATE_LIMIT_PER_MINUTE: '-1', CORS_ORIGINS: 'app.example.com/path', MAX_QUERY_DEPTH: '0', REDIS_URL: 'localhost' });
     expect(bad).toThrow(/RATE_LIMIT_PER_MINUTE/);
     expect(bad).toThrow(/CORS_ORIGINS/);
     expect(bad).toThrow(/MAX_QUERY_DEPTH/);

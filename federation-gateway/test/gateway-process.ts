@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -34,7 +36,17 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
   let output = '';
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', mainEntry], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      // Required at start; fetched only when a request carries a token (these carry none unless a test sets it).
+      AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
+      // Uploads land in a throwaway directory, not the repository's .data.
+      STORAGE_LOCAL_ROOT: join(tmpdir(), `gateway-process-files-${process.pid}`),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (chunk: Buffer) => {

@@ -1,4 +1,5 @@
 import { mkdir, readFile } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { authConfig, createMemoryRevocationList, createServiceAuthentication, loadConfig, type Logger } from '@core/platform';
 import { z } from 'zod';
@@ -6,7 +7,8 @@ import { loadIdentityConfig, startIdentityService } from '@core/identity-service
 import { createIdentitySubgraph } from '@core/identity-subgraph';
 import { loadMasterDataConfig, startMasterDataService } from '@core/master-data-service';
 import { createMasterDataSubgraph } from '@core/master-data-subgraph';
-import { createGateway } from '@core/federation-gateway';
+import { createGateway, createUploadHandler } from '@core/federation-gateway';
+import { createLocalObjectStorage } from '@core/platform/storage';
 import type { EmbeddedConfig } from './config.js';
 import { signInHelp } from './sign-in.js';
 
@@ -98,8 +100,14 @@ export async function startMesh(config: EmbeddedConfig, logger: Logger): Promise
       jwks: identity.jwks,
       revocations,
     });
+    // Uploads (POST /uploads) are kept under the data folder, like the databases.
+    const identify = (req: IncomingMessage) => gatewayAuth.authenticateHeader(req.headers.authorization);
+    const storage = createLocalObjectStorage({ root: join(config.dataDir, 'files') });
+    stops.push(() => storage.close());
+    const uploads = createUploadHandler({ storage, authenticate: identify, logger: logger.child({ service: 'federation-gateway' }) });
     const gateway = await createGateway({
-      identify: (req) => gatewayAuth.authenticateHeader(req.headers.authorization),
+      identify,
+      routes: { '/uploads': uploads },
       supergraphSdl: await readFile(config.supergraphPath, 'utf8'),
       subgraphUrls: { masterdata: subgraph.url, identity: identitySubgraph.url },
       // The embedded mode is a developer's laptop: schema exploration stays on.

@@ -145,6 +145,13 @@ describe('embedded start (npm start)', () => {
       expect(node.region?.name).toMatch(/\S/);
     }
 
+    // Uploads: stored under the data folder for a signed-in caller, typed by content.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+    const upload = new FormData();
+    upload.append('file', new Blob([png]), 'foto-toko.jpg');
+    const uploaded = await fetch(first.graphqlUrl.replace(/\/graphql$/, '/uploads'), { method: 'POST', headers: { authorization: `Bearer ${accessToken}` }, body: upload });
+    expect(uploaded.status).toBe(201);
+    expect(await uploaded.json()).toMatchObject({ contentType: 'image/png', size: png.length });
     const me = await query(first.graphqlUrl, ME, accessToken);
     expect(me).toEqual({ data: { me: { username: merchandiser.username, roles: ['md'] } } });
     const anonymous = await query(first.graphqlUrl, ME);
