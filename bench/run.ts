@@ -24,6 +24,7 @@ const titles: Record<string, string> = {
   b: 'customer by code: gateway vs direct subgraph, CPU/request',
   c: 'customers page with region: gRPC calls per GraphQL request',
   d: 'full sync of customers vs raw multi-row INSERT',
+  e: 'token verification: customer by code with vs without verification, CPU/request',
 };
 
 async function main(): Promise<void> {
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   log(`benchmarks ${[...options.only].join(', ')}${options.quick ? ' (quick)' : ''}`);
   try {
     if (options.only.has('a')) results.push(...(await attempt(['a'], async () => [await (await import('./suites/grpc-get-customer.js')).benchGrpcGetCustomer(ctx)])));
-    const edge = ['b', 'c'].filter((id) => options.only.has(id));
+    const edge = ['b', 'c', 'e'].filter((id) => options.only.has(id));
     if (edge.length > 0) results.push(...(await attempt(edge, async () => (await import('./suites/graphql-edge.js')).benchGraphqlEdge(ctx))));
     if (options.only.has('d')) results.push(...(await attempt(['d'], async () => [await (await import('./suites/customer-sync.js')).benchCustomerSync(ctx)])));
   } finally {
@@ -92,7 +93,8 @@ function preamble(options: BenchOptions): string {
     'What is measured: (a) master-data GetCustomer on a cache hit against a bare grpc-js server returning the same bytes; ' +
       '(b) CPU per GraphQL request through the federation gateway against the same request sent straight to the subgraph; ' +
       '(c) downstream gRPC calls per GraphQL page of customers with their region, by page size; ' +
-      `(d) a full sync of ${options.syncRows.toLocaleString('en-US')} fixture customers into PostgreSQL against a raw multi-row INSERT of the same rows.`,
+      `(d) a full sync of ${options.syncRows.toLocaleString('en-US')} fixture customers into PostgreSQL against a raw multi-row INSERT of the same rows; ` +
+      '(e) CPU per GraphQL request with bearer-token verification at the gateway and the service against the same path with verification off.',
     'Every pair runs in this one process tree on this machine, one side at a time, with the same driver; targets are on the ratios.',
   ].join(' ');
 }

@@ -7,13 +7,17 @@
  * Environment: BENCH_DATABASE_URL (a fresh database the parent created; reused across restarts),
  * BENCH_CUSTOMERS (fixture customer scale), BENCH_CACHE_PREFIX (Redis key prefix of this run).
  *
+ * With `--edge` it also runs two more identical paths for benchmark (e), one verifying tokens and
+ * one not: each another service on the same mirror and cache, its subgraph and a gateway.
+ *
  * The service verifies a bearer token on every call, as deployed. It trusts a throwaway issuer
  * shaped like identity's (keys in process instead of a JWKS URL) and hands the parent
  * `authorization`, a signed-in user's header valid for the whole run, to send with every call.
  */
 import { readFile } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import { createServer } from 'node:net';
-import { createLogger } from '@core/platform';
+import { type Caller, createBearerAuthenticator, createLogger, createRedis, createTokenVerifier } from '@core/platform';
 import { createTestIssuer } from '@core/testing';
 import { loadMasterDataConfig, startMasterDataService } from '@core/master-data-service';
 import { createFixtureSource } from '../../grpc-services/master-data/src/data/fixture/index.js';
@@ -57,20 +61,65 @@ await serveParent(async () => {
     const initial = await service.waitForInitialSync();
     if (initial.entitiesFailed.length > 0) throw new Error(`initial sync failed for ${initial.entitiesFailed.join(', ')}; see the child log`);
 
-    let graphql: { gatewayUrl: string; subgraphUrl: string } | undefined;
+    let graphql: { gatewayUrl: string; subgraphUrl: string; verifiedGatewayUrl: string; plainGatewayUrl: string; authorizations: string[] } | undefined;
     if (edge) {
-      const subgraph = await createMasterDataSubgraph({ grpcAddress: service.address, logger, host: '127.0.0.1', port: 0 });
-      stops.push(() => subgraph.stop());
       const supergraphSdl = await readFile(new URL('../../federation-gateway/supergraph.graphql', import.meta.url), 'utf8');
-      const gateway = await createGateway({
+      const redis = createRedis('redis://127.0.0.1:6379', logger);
+      stops.push(async () => void redis.disconnect());
+      // Production edge settings: the rate limiter counts in Redis (with a budget no benchmark
+      // client reaches, so its cost is measured without refusing anything), persisted queries too.
+      const edgeSettings = {
         supergraphSdl,
-        subgraphUrls: { masterdata: subgraph.url },
         logger,
         host: '127.0.0.1',
         port: 0,
+        redis,
+        redisKeyPrefix: `${process.env.BENCH_CACHE_PREFIX ?? 'bench:'}gateway:`,
+        rateLimitPerMinute: 1_000_000_000,
+      };
+      const subgraph = await createMasterDataSubgraph({ grpcAddress: service.address, logger, host: '127.0.0.1', port: 0 });
+      stops.push(() => subgraph.stop());
+      // The gateway verifies bearer tokens as deployed (the service verifies them again).
+      const gatewayAuth = createBearerAuthenticator({ verifier: createTokenVerifier({ issuers: [issuer.trusted] }), logger });
+      const gateway = await createGateway({
+        ...edgeSettings,
+        subgraphUrls: { masterdata: subgraph.url },
+        identify: (req) => gatewayAuth.authenticateHeader(req.headers.authorization),
       });
       stops.push(() => gateway.stop());
-      graphql = { gatewayUrl: gateway.url, subgraphUrl: subgraph.url };
+
+      // Benchmark (e): two more identical paths (service, subgraph, gateway) on the same mirror and
+      // cache, both started after the initial sync so neither carries its heap history; one
+      // verifies tokens at the gateway and in the service, the other names a fixed caller in the
+      // service and has no `identify` at the gateway. Access rules run on both.
+      const fixedCaller: Caller = { subject: 'bench', roles: [], claims: {} };
+      const startPath = async (verify: boolean) => {
+        const pathService = await startMasterDataService({
+          config: { ...config, METRICS_PORT: 0 },
+          logger,
+          source: createFixtureSource({ scale: { customer: customers } }),
+          auth: verify ? { jwks: issuer.jwks } : { jwks: issuer.jwks, authenticate: async () => fixedCaller },
+        });
+        stops.push(() => pathService.stop());
+        const pathSubgraph = await createMasterDataSubgraph({ grpcAddress: pathService.address, logger, host: '127.0.0.1', port: 0 });
+        stops.push(() => pathSubgraph.stop());
+        const pathAuth = createBearerAuthenticator({ verifier: createTokenVerifier({ issuers: [issuer.trusted] }), logger });
+        const pathGateway = await createGateway({
+          ...edgeSettings,
+          subgraphUrls: { masterdata: pathSubgraph.url },
+          ...(verify ? { identify: (req: IncomingMessage) => pathAuth.authenticateHeader(req.headers.authorization) } : {}),
+        });
+        stops.push(() => pathGateway.stop());
+        return pathGateway.url;
+      };
+      const verifiedGatewayUrl = await startPath(true);
+      const plainGatewayUrl = await startPath(false);
+
+      // Many users, one token each: the verified-token cache holds each one after its first use.
+      const authorizations = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => issuer.bearer([], { sub: `bench-user-${i}`, ttlSeconds: 24 * 3600 })),
+      );
+      graphql = { gatewayUrl: gateway.url, subgraphUrl: subgraph.url, verifiedGatewayUrl, plainGatewayUrl, authorizations };
     }
 
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
@@ -85,6 +134,23 @@ await serveParent(async () => {
             [limit],
           )) as Array<{ id: string; number: string }>;
         return rows.map((r) => ({ id: Number(r.id), number: r.number }));
+      },
+      /**
+       * CPU µs of one bearer-token verification in this process: a token seen before (verified-token
+       * cache) and tokens never seen (full EdDSA signature check), with a fresh verifier.
+       */
+      verifyCost: async () => {
+        const verifier = createBearerAuthenticator({ verifier: createTokenVerifier({ issuers: [issuer.trusted] }), logger });
+        const fresh = await Promise.all(Array.from({ length: 500 }, (_, i) => issuer.bearer([], { sub: `cost-${i}`, ttlSeconds: 3600 })));
+        let started = process.cpuUsage();
+        for (const header of fresh) await verifier.authenticateHeader(header);
+        let used = process.cpuUsage(started);
+        const uncachedMicros = (used.user + used.system) / fresh.length;
+        const rounds = 100_000;
+        started = process.cpuUsage();
+        for (let i = 0; i < rounds; i++) await verifier.authenticateHeader(fresh[i % fresh.length]!);
+        used = process.cpuUsage(started);
+        return { uncachedMicros, cachedMicros: (used.user + used.system) / rounds };
       },
       /** The service's Prometheus metrics text. */
       metrics: async () => {

@@ -26,9 +26,14 @@ export async function runGraphqlLoad(options: {
   connections: number;
   seconds: number;
   maxRequests: number;
+  /** Headers per request, rotating independently of the variables (e.g. one bearer token per user). */
+  headers?: ReadonlyArray<Record<string, string>>;
 }): Promise<HttpLoadResult> {
   let next = 0;
+  let nextHeaders = 0;
   let graphqlErrors = 0;
+  const base = { 'content-type': 'application/json', accept: 'application/json' };
+  const headerSets = (options.headers ?? [{}]).map((headers) => ({ ...base, ...headers }));
   let firstError: string | undefined;
   const bodies = options.variables.map((variables) => JSON.stringify({ query: options.query, variables }));
   const result = await autocannon({
@@ -41,8 +46,8 @@ export async function runGraphqlLoad(options: {
     requests: [
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }),
+        headers: headerSets[0],
+        setupRequest: (request) => ({ ...request, headers: headerSets[nextHeaders++ % headerSets.length], body: bodies[next++ % bodies.length] }),
         onResponse: (status, body) => {
           if (status >= 200 && status < 300 && !body.includes('"errors"')) return;
           if (status >= 200 && status < 300) graphqlErrors++;
@@ -67,10 +72,15 @@ export async function runGraphqlLoad(options: {
 }
 
 /** One GraphQL POST; throws on transport errors or GraphQL errors. */
-export async function graphqlRequest<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+export async function graphqlRequest<T>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<T> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
     body: JSON.stringify({ query, variables }),
     signal: AbortSignal.timeout(30_000),
   });

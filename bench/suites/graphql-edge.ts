@@ -9,6 +9,14 @@ interface EdgeInfo {
   address: string;
   gatewayUrl: string;
   subgraphUrl: string;
+  /** (e): a fresh path verifying tokens at the gateway and the service. */
+  verifiedGatewayUrl: string;
+  /** (e): the identical fresh path with token verification off at both hops (the baseline). */
+  plainGatewayUrl: string;
+  /** One signed-in user's `authorization` header. */
+  authorization: string;
+  /** 200 users' headers, one token each. */
+  authorizations: string[];
   customers: number;
 }
 
@@ -16,6 +24,8 @@ const CUSTOMER_QUERY = 'query CustomerByCode($n: String!) { customer(number: $n)
 const PAGE_QUERY = 'query CustomerPage($first: Int!) { customers(first: $first) { edges { node { code name region { name } } } } }';
 const CONNECTIONS = 20;
 const CPU_TARGET = 1.5;
+/** (e): token verification may add at most 10% CPU per request. */
+const VERIFY_TARGET = 1.1;
 
 /**
  * Starts master-data service + subgraph + gateway in ONE child (so one cpuUsage covers the path)
@@ -24,6 +34,7 @@ const CPU_TARGET = 1.5;
 export async function benchGraphqlEdge(ctx: BenchContext): Promise<BenchResult[]> {
   const wantB = ctx.options.only.has('b');
   const wantC = ctx.options.only.has('c');
+  const wantE = ctx.options.only.has('e');
   const customers = ctx.options.quick ? 2_000 : 10_000;
   const database = await ctx.freshDatabase('bench_bc');
   const child = await startChild<EdgeInfo>('master-data', {
@@ -36,6 +47,7 @@ export async function benchGraphqlEdge(ctx: BenchContext): Promise<BenchResult[]
   try {
     if (wantB) results.push(await gatewayOverhead(ctx, child));
     if (wantC) results.push(await callsPerPage(ctx, child));
+    if (wantE) results.push(await verificationOverhead(ctx, child));
   } finally {
     await child.stop();
   }
@@ -54,13 +66,14 @@ async function gatewayOverhead(ctx: BenchContext, child: BenchChild<EdgeInfo>): 
   const title = 'customer by code: gateway vs direct subgraph, CPU/request';
   const keys = await child.call<Array<{ id: number; number: string }>>('customerKeys', { limit: 2_000 });
   const variables = keys.map((k) => ({ n: k.number }));
-  const sample = await graphqlRequest<{ customer: { code: string; name: string } | null }>(child.info.gatewayUrl, CUSTOMER_QUERY, variables[0]!);
+  const auth = { authorization: child.info.authorization };
+  const sample = await graphqlRequest<{ customer: { code: string; name: string } | null }>(child.info.gatewayUrl, CUSTOMER_QUERY, variables[0]!, auth);
   if (sample.customer?.code !== keys[0]!.number) {
     throw new Error(`gateway answered ${JSON.stringify(sample)} for customer ${keys[0]!.number}`);
   }
   // Warm every key through both paths so both phases are cache hits in the service.
   for (const url of [child.info.subgraphUrl, child.info.gatewayUrl]) {
-    const warm = await runGraphqlLoad({ url, query: CUSTOMER_QUERY, variables, connections: CONNECTIONS, seconds: 120, maxRequests: variables.length });
+    const warm = await runGraphqlLoad({ url, query: CUSTOMER_QUERY, variables, connections: CONNECTIONS, seconds: 120, maxRequests: variables.length, headers: [auth] });
     if (warm.ok < warm.requests) throw new Error(`warming ${url} failed: ${warm.firstError}`);
   }
 
@@ -68,9 +81,9 @@ async function gatewayOverhead(ctx: BenchContext, child: BenchChild<EdgeInfo>): 
   const before = parsePrometheus(await child.call<string>('metrics'));
   const run = async (path: Phase['path']) => {
     const url = path === 'gateway' ? child.info.gatewayUrl : child.info.subgraphUrl;
-    await runGraphqlLoad({ url, query: CUSTOMER_QUERY, variables, connections: CONNECTIONS, seconds: ctx.options.warmupSeconds, maxRequests: 1_000_000 });
+    await runGraphqlLoad({ url, query: CUSTOMER_QUERY, variables, connections: CONNECTIONS, seconds: ctx.options.warmupSeconds, maxRequests: 1_000_000, headers: [auth] });
     const before = await child.call<CpuSample>('cpuUsage');
-    const load = await runGraphqlLoad({ url, query: CUSTOMER_QUERY, variables, connections: CONNECTIONS, seconds: ctx.options.phaseSeconds, maxRequests: 1_000_000 });
+    const load = await runGraphqlLoad({ url, query: CUSTOMER_QUERY, variables, connections: CONNECTIONS, seconds: ctx.options.phaseSeconds, maxRequests: 1_000_000, headers: [auth] });
     const after = await child.call<CpuSample>('cpuUsage');
     const used = cpuMicros(before, after);
     phases.push({ path, load, cpuMicros: used, cpuMicrosPerRequest: used / Math.max(1, load.ok) });
@@ -123,7 +136,7 @@ async function callsPerPage(ctx: BenchContext, child: BenchChild<EdgeInfo>): Pro
   const rows: Array<{ first: number; edges: number; withRegion: number; callsPerRequest: number; byMethod: Record<string, number> }> = [];
   for (const first of sizes) {
     // One unmeasured request first, so a cold cache does not count (misses may add calls once).
-    await graphqlRequest(child.info.gatewayUrl, PAGE_QUERY, { first });
+    await graphqlRequest(child.info.gatewayUrl, PAGE_QUERY, { first }, { authorization: child.info.authorization });
     const before = parsePrometheus(await child.call<string>('metrics'));
     let edges = 0;
     let withRegion = 0;
@@ -132,6 +145,7 @@ async function callsPerPage(ctx: BenchContext, child: BenchChild<EdgeInfo>): Pro
         child.info.gatewayUrl,
         PAGE_QUERY,
         { first },
+        { authorization: child.info.authorization },
       );
       edges = data.customers.edges.length;
       withRegion = data.customers.edges.filter((e) => e.node.region !== null).length;
@@ -166,6 +180,70 @@ async function callsPerPage(ctx: BenchContext, child: BenchChild<EdgeInfo>): Pro
       'A count, not a timing: it does not depend on the machine. It shows the subgraph batches per level of the query (one list call, then one batch call per related entity) rather than one call per customer.',
     ],
     data: { rows },
+  };
+}
+
+/**
+ * (e) CPU per customer-by-code request through the gateway with bearer-token verification (at the
+ * gateway and again in the service) vs the identical path with verification off at both hops.
+ */
+async function verificationOverhead(ctx: BenchContext, child: BenchChild<EdgeInfo>): Promise<BenchResult> {
+  const title = 'token verification: customer by code with vs without verification, CPU/request';
+  const keys = await child.call<Array<{ id: number; number: string }>>('customerKeys', { limit: 2_000 });
+  const variables = keys.map((k) => ({ n: k.number }));
+  const headers = child.info.authorizations.map((authorization) => ({ authorization }));
+  const urls = { verified: child.info.verifiedGatewayUrl, plain: child.info.plainGatewayUrl };
+  // Both paths warm: every key cached in the service; on the verified path every user's token once
+  // (its first use is a full signature check; later ones hit the verified-token cache).
+  for (const url of Object.values(urls)) {
+    const warm = await runGraphqlLoad({ url, query: CUSTOMER_QUERY, variables, connections: CONNECTIONS, seconds: 120, maxRequests: variables.length, headers });
+    if (warm.ok < warm.requests) throw new Error(`warming ${url} failed: ${warm.firstError}`);
+  }
+  const phases: Array<{ path: keyof typeof urls; load: HttpLoadResult; cpuMicrosPerRequest: number }> = [];
+  for (const path of ['verified', 'plain', 'plain', 'verified'] as const) {
+    const url = urls[path];
+    await runGraphqlLoad({ url, query: CUSTOMER_QUERY, variables, connections: CONNECTIONS, seconds: ctx.options.warmupSeconds, maxRequests: 1_000_000, headers });
+    const before = await child.call<CpuSample>('cpuUsage');
+    const load = await runGraphqlLoad({ url, query: CUSTOMER_QUERY, variables, connections: CONNECTIONS, seconds: ctx.options.phaseSeconds, maxRequests: 1_000_000, headers });
+    const after = await child.call<CpuSample>('cpuUsage');
+    const perRequest = cpuMicros(before, after) / Math.max(1, load.ok);
+    phases.push({ path, load, cpuMicrosPerRequest: perRequest });
+    ctx.log(`(e) ${path}: ${fmt.rate(load.requestsPerSecond)} req/s, ${fmt.us(perRequest)} CPU/request, errors ${load.requests - load.ok}`);
+    if (load.ok < load.requests) throw new Error(`${path}: ${load.requests - load.ok} failed requests, first: ${load.firstError}`);
+  }
+  const cost = await child.call<{ uncachedMicros: number; cachedMicros: number }>('verifyCost');
+  ctx.log(`(e) one verification: ${fmt.us(cost.uncachedMicros)} CPU for a new token, ${fmt.us(cost.cachedMicros)} for one seen before`);
+  const verified = median(phases.filter((p) => p.path === 'verified').map((p) => p.cpuMicrosPerRequest));
+  const plain = median(phases.filter((p) => p.path === 'plain').map((p) => p.cpuMicrosPerRequest));
+  const ratio = verified / plain;
+  return {
+    id: 'e',
+    title,
+    status: 'ran',
+    subject: `${fmt.us(verified)}/req verified`,
+    baseline: `${fmt.us(plain)}/req unverified`,
+    ratio: fmt.ratio(ratio),
+    target: { description: `≤ ${VERIFY_TARGET}× (under 10% more)`, met: ratio <= VERIFY_TARGET },
+    details: [
+      `Query: \`${CUSTOMER_QUERY}\` through the gateway, the number rotating over ${variables.length.toLocaleString('en-US')} customers and the \`authorization\` header over ${headers.length} users' EdDSA tokens.`,
+      'Verified path: the gateway verifies the token (issuer, audience, expiry, pinned EdDSA signature) and passes it on; the master-data service verifies it again and checks the access rule. ' +
+        'Baseline: the same code path in the same process with verification off at both hops (the gateway has no `identify`; the service names a fixed caller instead of verifying); access rules still run. ' +
+        'Each path has its own service instance on the shared mirror and cache, both started after the initial sync, so neither carries the other\'s heap history.',
+      'Both paths warm first: every key in the service cache, every token seen once (a token\'s first use is a full signature check, later uses hit the bounded verified-token cache, which still checks expiry and revocations on every call).',
+      `Phases verified, plain, plain, verified; ${ctx.options.warmupSeconds} s warm-up + ${ctx.options.phaseSeconds} s measured each, ${CONNECTIONS} connections; median per path. CPU = the child's process.cpuUsage() per successful request.`,
+      '',
+      '| phase | path | req/s | p50 | p99 | requests | CPU/request |',
+      '|---|---|---|---|---|---|---|',
+      ...phases.map(
+        (p, i) =>
+          `| ${i + 1} | ${p.path} | ${fmt.rate(p.load.requestsPerSecond)} | ${fmt.ms(p.load.p50Ms)} | ${fmt.ms(p.load.p99Ms)} | ${p.load.ok} | ${fmt.us(p.cpuMicrosPerRequest)} |`,
+      ),
+    ],
+    limits: [
+      `Steady state with a bounded user population: each token is verified cryptographically once per process and then served from the cache. Measured in the same process: ${fmt.us(cost.uncachedMicros)} CPU for a token never seen (jose\'s EdDSA check through WebCrypto, plus parsing) against ${fmt.us(cost.cachedMicros)} for one seen before. A client sends the same token for up to 15 minutes, so the first-use cost spreads over all its requests.`,
+      'Both gateways run the production edge settings (Redis rate limiter with a budget the load never reaches, persisted-query cache), so the difference is verification alone.',
+    ],
+    data: { phases, verified, plain, ratio, verifyCost: cost },
   };
 }
 
