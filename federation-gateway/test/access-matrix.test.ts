@@ -159,7 +159,8 @@ let gateway: Gateway;
 const principals: Principal[] = [];
 
 beforeAll(async () => {
-  identity = await startIdentityStack('id_matrix');
+  // Identity announces revocations over Redis, as deployed; master data below listens there.
+  identity = await startIdentityStack('id_matrix', { REDIS_URL: redisUrl() });
   database = await createTestDatabase('md_matrix');
   masterData = await startMasterDataService({
     config: loadMasterDataConfig({
@@ -372,4 +373,44 @@ describe('GraphQL root fields × callers, through the gateway', () => {
     expect(undeclared).toEqual([]);
     expect(mismatches).toEqual([]);
   }, 120_000);
+});
+
+describe('revocation across services', () => {
+  it('a disabled user\'s live token is refused by master data at once, directly and through the gateway', async () => {
+    const admin = principals.find((p) => p.name === 'admin')!;
+    const asAdmin = { metadata: new Metadata({ authorization: `Bearer ${admin.token}` }) };
+    const { user } = await identity.grpc.createUser(
+      { username: 'matrix.revoked', name: 'Matrix Revoked', roles: ['amo'], password: 'matrix-revoked-pass' },
+      asAdmin,
+    );
+    const { tokens } = await identity.grpc.login({ login: 'matrix.revoked', password: 'matrix-revoked-pass' });
+    const bearer = `Bearer ${tokens!.accessToken}`;
+    const { client, close } = createGrpcClient(SyncServiceDefinition, masterData.address, { retries: 0 });
+    try {
+      await client.getEntityState({ entity: 'region' }, { metadata: new Metadata({ authorization: bearer }) });
+      await identity.grpc.disableUser({ id: user!.id }, asAdmin);
+      // Announced over Redis pub/sub: allow the message a moment to arrive.
+      let reason: string | undefined;
+      for (let attempt = 0; attempt < 50 && reason === undefined; attempt++) {
+        try {
+          await client.getEntityState({ entity: 'region' }, { metadata: new Metadata({ authorization: bearer }) });
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        } catch (err) {
+          reason = fromGrpcError(err)?.reason;
+        }
+      }
+      expect(reason).toBe('TOKEN_REVOKED');
+    } finally {
+      close();
+    }
+    // The gateway's own verifier here has no revocation list, so the request reaches master data,
+    // which refuses it.
+    const response = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: bearer },
+      body: JSON.stringify({ query: '{ region(code: "JBK") { name } }' }),
+    });
+    const body = (await response.json()) as { errors?: { extensions?: { code?: string; reason?: string } }[] };
+    expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'TOKEN_REVOKED' });
+  });
 });

@@ -26,7 +26,7 @@ export interface IdentityStack {
  * accounts. argon2 runs with its smallest cost so the suite stays quick on a shared machine; the
  * algorithm is the production one.
  */
-export async function startIdentityStack(purpose: string): Promise<IdentityStack> {
+export async function startIdentityStack(purpose: string, env: Record<string, string> = {}): Promise<IdentityStack> {
   const database = await createTestDatabase(purpose);
   const keyDir = await mkdtemp(join(tmpdir(), 'identity-subgraph-keys-'));
   const stops: (() => Promise<void>)[] = [() => database.drop(), () => rm(keyDir, { recursive: true, force: true })];
@@ -43,6 +43,7 @@ export async function startIdentityStack(purpose: string): Promise<IdentityStack
       IDENTITY_SEED_DEMO: 'true',
       IDENTITY_ARGON2_MEMORY_KIB: '1024',
       IDENTITY_ARGON2_TIME_COST: '1',
+      ...env,
     });
     const service = await startIdentityService({ config, logger: testLogger('identity') });
     stops.push(() => service.stop());
