@@ -54,8 +54,23 @@ const schema = z
     IDENTITY_ARGON2_TIME_COST: integer(1, 10, 2),
     /** Creates one demo account per role (embedded and demo installations only). */
     IDENTITY_SEED_DEMO: flag(false),
+    /**
+     * First administrator of an installation: a username created with the admin role and
+     * IDENTITY_BOOTSTRAP_ADMIN_PASSWORD when no account has that name (never changed afterwards).
+     */
+    IDENTITY_BOOTSTRAP_ADMIN: optionalText().pipe(
+      z.union([z.undefined(), z.string().regex(/^[a-z][a-z0-9._-]{2,63}$/, 'lowercase, starts with a letter, 3 to 64 of a-z 0-9 . _ -')]),
+    ),
+    IDENTITY_BOOTSTRAP_ADMIN_PASSWORD: optionalText().pipe(z.union([z.undefined(), z.string().min(10, 'at least 10 characters').max(256)])),
+    /** When expired login attempts and refresh tokens are purged (cron, Asia/Jakarta). */
+    IDENTITY_PURGE_SCHEDULE: z.string().min(1).default('17 3 * * *'),
+    /** How long login attempts are kept (the lockout needs only the last window). */
+    IDENTITY_LOGIN_ATTEMPT_RETENTION_DAYS: integer(2, 3650, 30),
   })
   .superRefine((config, ctx) => {
+    if ((config.IDENTITY_BOOTSTRAP_ADMIN === undefined) !== (config.IDENTITY_BOOTSTRAP_ADMIN_PASSWORD === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['IDENTITY_BOOTSTRAP_ADMIN_PASSWORD'], message: 'IDENTITY_BOOTSTRAP_ADMIN and its password are set together' });
+    }
     if (config.NODE_ENV !== 'production') return;
     // Every replica must sign with the same mounted key; a generated one would differ per pod.
     if (!config.IDENTITY_SIGNING_KEY) {

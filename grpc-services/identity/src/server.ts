@@ -7,6 +7,9 @@ import {
   createMemoryRevocationList,
   createRedis,
   createRedisRevocationList,
+  createRedisLock,
+  createMemoryLock,
+  createScheduler,
   createTokenVerifier,
   MESH_TOKEN_ALGORITHMS,
   SERVICE_SUBJECT_PREFIX,
@@ -37,6 +40,7 @@ import { createServiceClientStore } from './data/service-client.store.js';
 import { createUserStore } from './data/user.store.js';
 import { isUserId } from './domain/user.rules.js';
 import { createIdentityHandlers } from './handlers/identity.handlers.js';
+import { bootstrapAdmin, schedulePurge } from './jobs/maintenance.js';
 import { migrations } from './migrations/index.js';
 
 /** Path of the public key set on the HTTP port (the conventional OIDC location). */
@@ -152,18 +156,37 @@ export async function startIdentityService(options: StartIdentityOptions): Promi
     });
 
     const demoAccountsCreated = config.IDENTITY_SEED_DEMO ? await seedDemoAccounts(users, passwords, clock(), logger) : 0;
+    if (config.IDENTITY_BOOTSTRAP_ADMIN && config.IDENTITY_BOOTSTRAP_ADMIN_PASSWORD) {
+      await bootstrapAdmin({ orm, users, passwords, clock, logger }, config.IDENTITY_BOOTSTRAP_ADMIN, config.IDENTITY_BOOTSTRAP_ADMIN_PASSWORD);
+    }
 
     const http = await startHttpServer(httpHandler(metrics, key), config.METRICS_PORT, config.GRPC_HOST, { logger });
     stopping.add('http server', () => http.close());
 
+    const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, logger) : undefined;
+    if (redis) stopping.add('redis', async () => redis.disconnect());
     let revocations = options.revocations;
-    if (!revocations && config.REDIS_URL) {
-      const redis = createRedis(config.REDIS_URL, logger);
-      stopping.add('redis', async () => redis.disconnect());
+    if (!revocations && redis) {
       revocations = await createRedisRevocationList({ redis, logger });
       stopping.add('revocation list', () => revocations!.close());
     }
     revocations ??= createMemoryRevocationList();
+
+    // Housekeeping, one replica per tick: expired login attempts and refresh tokens.
+    const scheduler = createScheduler({ lock: redis ? createRedisLock(redis, { prefix: 'identity:lock:' }) : createMemoryLock(), logger, metrics });
+    schedulePurge(
+      scheduler,
+      config.IDENTITY_PURGE_SCHEDULE,
+      {
+        attempts,
+        refreshTokens,
+        clock,
+        loginAttemptRetentionMs: config.IDENTITY_LOGIN_ATTEMPT_RETENTION_DAYS * 86_400_000,
+        refreshTokenGraceMs: 86_400_000,
+      },
+      logger,
+    );
+    stopping.add('scheduler', () => scheduler.stop());
     // The platform's verifier with the service's own key: the same checks as every other hop,
     // plus the accounts table (a disabled user or client is refused at once here).
     const authenticator = createBearerAuthenticator({

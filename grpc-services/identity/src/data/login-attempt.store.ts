@@ -21,7 +21,12 @@ export interface LoginAttemptStore {
   finish(attemptId: string, userId: string, outcome: 'succeeded' | 'failed' | 'disabled', now: Date): Promise<Date | undefined>;
   /** Records an attempt for a login that names no account. */
   recordUnknown(login: string, remote: Remote, now: Date): Promise<void>;
+  /** Deletes attempts older than `cutoff` (in bounded batches); returns how many. */
+  purgeBefore(cutoff: Date): Promise<number>;
 }
+
+/** Rows one purge statement deletes at most, so a first purge of a large table never holds long locks. */
+const PURGE_BATCH = 5_000;
 
 /** The login-attempt store with its lockout policy. */
 export function createLoginAttemptStore(orm: MikroORM, policy: LockoutPolicy): LoginAttemptStore {
@@ -99,6 +104,19 @@ export function createLoginAttemptStore(orm: MikroORM, policy: LockoutPolicy): L
         const counted = await failuresInWindow(em, userId, failureWindowStart(now, policy, state.failuresResetAt));
         return mustLock(counted, policy) ? lockUser(em, userId, now) : undefined;
       });
+    },
+
+    async purgeBefore(cutoff) {
+      let total = 0;
+      for (;;) {
+        const rows = await query<{ id: string }>(
+          orm.em.fork(),
+          'DELETE FROM login_attempts WHERE id IN (SELECT id FROM login_attempts WHERE attempted_at < ?::timestamptz LIMIT ?) RETURNING id',
+          [cutoff.toISOString(), PURGE_BATCH],
+        );
+        total += rows.length;
+        if (rows.length < PURGE_BATCH) return total;
+      }
     },
 
     async recordUnknown(login, remote, now) {

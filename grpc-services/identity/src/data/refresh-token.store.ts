@@ -31,7 +31,15 @@ export interface RefreshTokenStore {
   revokeFamilyOf(token: string, now: Date, reason: string): Promise<{ readonly userId: string; readonly familyId: string } | undefined>;
   /** Revokes every live token of a user (password change, disabling). */
   revokeAllOf(userId: string, now: Date, reason: string): Promise<number>;
+  /**
+   * Deletes tokens that expired before `cutoff` (in bounded batches); returns how many. An expired
+   * token is refused whatever its row says, so reuse detection loses nothing once it has expired.
+   */
+  purgeExpiredBefore(cutoff: Date): Promise<number>;
 }
+
+/** Rows one purge statement deletes at most. */
+const PURGE_BATCH = 5_000;
 
 /** 256 random bits, base64url: guessing is hopeless, so a fast hash is enough for storage. */
 const TOKEN_BYTES = 32;
@@ -123,6 +131,19 @@ FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? FO
         await revokeFamily(em, row.family_id, now, reason);
         return { userId: row.user_id, familyId: row.family_id };
       });
+    },
+
+    async purgeExpiredBefore(cutoff) {
+      let total = 0;
+      for (;;) {
+        const rows = await query<{ id: string }>(
+          orm.em.fork(),
+          'DELETE FROM refresh_tokens WHERE id IN (SELECT id FROM refresh_tokens WHERE expires_at < ?::timestamptz LIMIT ?) RETURNING id',
+          [cutoff.toISOString(), PURGE_BATCH],
+        );
+        total += rows.length;
+        if (rows.length < PURGE_BATCH) return total;
+      }
     },
 
     async revokeAllOf(userId, now, reason) {
