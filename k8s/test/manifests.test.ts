@@ -66,6 +66,7 @@ const productionSecrets: Record<string, string[]> = {
   'identity-database': ['DATABASE_URL'],
   'identity-app': ['PAGE_TOKEN_SECRET'],
   'identity-signing-key': ['signing-key.pem'],
+  'identity-bootstrap-admin': ['IDENTITY_BOOTSTRAP_ADMIN', 'IDENTITY_BOOTSTRAP_ADMIN_PASSWORD'],
 };
 
 /** The only peer outside the namespace allowed to reach non-gateway pods, and only on metrics ports. */
