@@ -41,6 +41,19 @@ const schema = z
     IDENTITY_AUDIENCE: z.string().min(1).default('core-mesh'),
     /** Ed25519 private key (PKCS#8 PEM text, or a path to a PEM file such as a mounted Secret). */
     IDENTITY_SIGNING_KEY: optionalText(),
+    /**
+     * Key rotation: comma-separated paths to the previous keys' PEM files (public or private), still
+     * published in the JWKS so tokens they signed verify until they expire.
+     */
+    IDENTITY_PREVIOUS_SIGNING_KEYS: z
+      .string()
+      .default('')
+      .transform((text) =>
+        text
+          .split(',')
+          .map((path) => path.trim())
+          .filter((path) => path !== ''),
+      ),
     /** Where the embedded mode generates and keeps its key when IDENTITY_SIGNING_KEY is unset. */
     IDENTITY_KEY_DIR: z.string().min(1).default('.data/identity-keys'),
     IDENTITY_ACCESS_TOKEN_MINUTES: integer(1, 60, 15),

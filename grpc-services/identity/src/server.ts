@@ -123,7 +123,12 @@ export async function startIdentityService(options: StartIdentityOptions): Promi
   const closeAll = () => stopping.run();
 
   try {
-    const key = await loadSigningKey({ signingKey: config.IDENTITY_SIGNING_KEY, keyDir: config.IDENTITY_KEY_DIR, logger });
+    const key = await loadSigningKey({
+      signingKey: config.IDENTITY_SIGNING_KEY,
+      keyDir: config.IDENTITY_KEY_DIR,
+      previousKeys: config.IDENTITY_PREVIOUS_SIGNING_KEYS,
+      logger,
+    });
     const orm = await initORM({ url: config.DATABASE_URL, entities: identityEntities, migrations, logger });
     stopping.add('database', () => orm.close());
 

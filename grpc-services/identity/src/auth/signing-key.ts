@@ -52,20 +52,51 @@ async function generatedKey(keyDir: string, logger: Logger): Promise<KeyObject> 
   }
 }
 
+/** The public JWK of an Ed25519 key (private or public KeyObject), with its RFC 7638 thumbprint as `kid`. */
+async function publicJwkOf(key: KeyObject): Promise<JWK & { kid: string }> {
+  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
+  const { kty, crv, x } = publicKey.export({ format: 'jwk' });
+  const jwk: JWK = { kty, crv, x };
+  return { ...jwk, kid: await calculateJwkThumbprint(jwk, 'sha256'), alg: SIGNING_ALGORITHM, use: 'sig' };
+}
+
+/** A key still published for verification after a rotation: a PEM (public or private) file. */
+async function previousKey(path: string): Promise<KeyObject> {
+  const pem = await readFile(path, 'utf8');
+  let key: KeyObject;
+  try {
+    key = pem.includes('PRIVATE KEY') ? createPrivateKey(pem) : createPublicKey(pem);
+  } catch (err) {
+    throw new Error(`${path} is not a PEM key: ${(err as Error).message}`);
+  }
+  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`${path} must be an Ed25519 key, got ${key.asymmetricKeyType}`);
+  return key;
+}
+
 /**
  * Loads the signing key from IDENTITY_SIGNING_KEY (PEM text, or a path to a PEM file such as a
  * mounted Secret), or in embedded mode from `keyDir`, generating it there on first start.
+ *
+ * Rotation: `previousKeys` (paths to the old keys' PEM files) stay in the published JWKS, so tokens
+ * signed before the switch keep verifying everywhere until they expire; new tokens carry the new
+ * key's `kid`, which makes every verifier refetch the JWKS once. Drop the old key after the access
+ * token lifetime (plus verifiers' JWKS cache) has passed.
  */
-export async function loadSigningKey(options: { signingKey: string | undefined; keyDir: string; logger: Logger }): Promise<SigningKey> {
+export async function loadSigningKey(options: {
+  signingKey: string | undefined;
+  keyDir: string;
+  logger: Logger;
+  previousKeys?: readonly string[];
+}): Promise<SigningKey> {
   const { signingKey } = options;
   let privateKey: KeyObject;
   if (signingKey === undefined) privateKey = await generatedKey(options.keyDir, options.logger);
   else if (signingKey.trimStart().startsWith('-----BEGIN')) privateKey = parsePrivateKey(signingKey, 'IDENTITY_SIGNING_KEY');
   else privateKey = parsePrivateKey(await readFile(signingKey, 'utf8'), signingKey);
 
-  const publicKey = createPublicKey(privateKey);
-  const { kty, crv, x } = publicKey.export({ format: 'jwk' });
-  const publicJwk: JWK = { kty, crv, x };
-  const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
-  return { privateKey, publicKey, kid, jwks: { keys: [{ ...publicJwk, kid, alg: SIGNING_ALGORITHM, use: 'sig' }] } };
+  const current = await publicJwkOf(privateKey);
+  const previous = await Promise.all((options.previousKeys ?? []).map(async (path) => publicJwkOf(await previousKey(path))));
+  const published = [current, ...previous.filter((jwk, i) => jwk.kid !== current.kid && previous.findIndex((p) => p.kid === jwk.kid) === i)];
+  if (published.length > 1) options.logger.info({ kid: current.kid, stillPublished: published.slice(1).map((k) => k.kid) }, 'signing with a rotated key');
+  return { privateKey, publicKey: createPublicKey(privateKey), kid: current.kid, jwks: { keys: published } };
 }
