@@ -68,14 +68,12 @@ export function createServerPipeline(options: ServerPipelineOptions): ServerPipe
     return route;
   };
 
-  function succeeded(route: MethodRoute, context: ExtendedCallContext & CallContext, started: number): void {
-    const ms = performance.now() - started;
+  function succeeded(route: MethodRoute, context: ExtendedCallContext & CallContext, ms: number): void {
     route.metrics?.record('OK', ms / 1000);
     route.outcome.succeeded(context, ms);
   }
 
-  function failed(route: MethodRoute, context: ExtendedCallContext & CallContext, err: unknown, started: number): void {
-    const ms = performance.now() - started;
+  function failed(route: MethodRoute, context: ExtendedCallContext & CallContext, err: unknown, ms: number): void {
     const code = statusName(err);
     route.metrics?.record(code, ms / 1000);
     route.outcome.failed(context, err, code, ms);
@@ -102,20 +100,22 @@ export function createServerPipeline(options: ServerPipelineOptions): ServerPipe
         throw toCallFailure(err, context);
       }
     } catch (err) {
-      const trailer = context.finish();
-      failed(route, context, err, started);
-      callback(failureStatus(route.path, err, trailer));
+      const ms = performance.now() - started;
+      callback(failureStatus(route.path, err, context.finish()));
+      failed(route, context, err, ms);
       return;
     }
-    const trailer = context.finish();
-    succeeded(route, context, started);
-    callback(null, response, trailer);
+    const ms = performance.now() - started;
+    // Answered first: the outcome's metrics and log line are not the caller's wait.
+    callback(null, response, context.finish());
+    succeeded(route, context, ms);
   }
 
   return {
     unary(path, implementation) {
       const route = routeOf(path);
-      const crashed = (err: unknown) => options.logger.error({ err, method: path }, 'gRPC call pipeline failed');
+      // Only the outcome's own recording (metrics, log line) can fail here, after the call was answered.
+      const crashed = (err: unknown) => options.logger.error({ err, method: path }, 'recording a gRPC call outcome failed');
       return (call, callback) => {
         serveUnary(route, implementation, call, callback).catch(crashed);
       };
@@ -138,10 +138,10 @@ export function createServerPipeline(options: ServerPipelineOptions): ServerPipe
           throw toCallFailure(err, context);
         }
       } catch (err) {
-        failed(route, context, err, started);
+        failed(route, context, err, performance.now() - started);
         throw err;
       }
-      succeeded(route, context, started);
+      succeeded(route, context, performance.now() - started);
       return result;
     },
   };
