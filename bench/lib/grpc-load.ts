@@ -10,6 +10,8 @@ export interface GrpcLoadResult {
   p50Ms: number;
   p99Ms: number;
   responseBytes: number;
+  /** CPU time (user + system) of this process, the load driver, per call. */
+  driverCpuMicrosPerCall: number;
 }
 
 const identity = (b: Buffer) => b;
@@ -42,6 +44,7 @@ export async function runGrpcLoad(options: {
     let completed = 0;
     let errors = 0;
     let responseBytes = 0;
+    const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     const stopAt = t0 + BigInt(Math.round(options.seconds * 1e9));
 
@@ -76,6 +79,7 @@ export async function runGrpcLoad(options: {
     };
     await Promise.all(Array.from({ length: options.concurrency }, worker));
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
     latencies.sort((a, b) => a - b);
     const ok = completed - errors;
     return {
@@ -87,6 +91,7 @@ export async function runGrpcLoad(options: {
       p50Ms: percentile(latencies, 0.5),
       p99Ms: percentile(latencies, 0.99),
       responseBytes,
+      driverCpuMicrosPerCall: (cpu.user + cpu.system) / Math.max(1, completed),
     };
   } finally {
     client.close();

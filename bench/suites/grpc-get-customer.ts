@@ -141,11 +141,11 @@ export async function benchGrpcGetCustomer(ctx: BenchContext): Promise<BenchResu
         'This figure is less sensitive than calls/s to other load on the machine.',
       ...cacheNotes,
       '',
-      '| round | server | calls/s | p50 | p99 | calls | errors | server CPU/call |',
-      '|---|---|---|---|---|---|---|---|',
+      '| round | server | calls/s | p50 | p99 | calls | errors | server CPU/call | driver CPU/call |',
+      '|---|---|---|---|---|---|---|---|---|',
       ...rounds.map(
         (r, i) =>
-          `| ${i + 1} | ${r.server} | ${fmt.rate(r.load.callsPerSecond)} | ${fmt.ms(r.load.p50Ms)} | ${fmt.ms(r.load.p99Ms)} | ${r.load.calls} | ${r.load.errors} | ${fmt.us(r.serverCpuMicrosPerCall)} |`,
+          `| ${i + 1} | ${r.server} | ${fmt.rate(r.load.callsPerSecond)} | ${fmt.ms(r.load.p50Ms)} | ${fmt.ms(r.load.p99Ms)} | ${r.load.calls} | ${r.load.errors} | ${fmt.us(r.serverCpuMicrosPerCall)} | ${fmt.us(r.load.driverCpuMicrosPerCall)} |`,
       ),
     ],
     limits: [
