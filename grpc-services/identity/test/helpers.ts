@@ -1,5 +1,6 @@
 import { IdentityServiceDefinition } from '@core/contracts/identity/v1';
-import { createGrpcClient, fromGrpcError, type DomainError } from '@core/platform';
+import { createGrpcClient, type DomainError } from '@core/platform';
+import { domainErrorOf } from '@core/testing';
 import { createTestDatabase, testLogger, type TestDatabase } from '@core/testing';
 import { Metadata } from 'nice-grpc';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -97,19 +98,7 @@ export async function startTestIdentity(label: string, env: Record<string, strin
   };
 }
 
-/** The domain error a call failed with (asserting it did fail, with a gRPC status, not INTERNAL). */
-export async function domainErrorOf(call: Promise<unknown>): Promise<DomainError> {
-  let caught: unknown;
-  try {
-    await call;
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, 'the call should have failed').toBeDefined();
-  const domainError = fromGrpcError(caught);
-  expect(domainError, `expected a domain error, got ${String(caught)}`).toBeDefined();
-  return domainError!;
-}
+export { domainErrorOf };
 
 /** Asserts the call failed with `code` (and `reason`, when given). */
 export async function expectError(call: Promise<unknown>, code: string, reason?: string): Promise<DomainError> {

@@ -1,5 +1,6 @@
 import { MasterDataServiceDefinition, SyncServiceDefinition } from '@core/contracts/masterdata/v1';
-import { createGrpcClient, fromGrpcError, type DomainError } from '@core/platform';
+import { createGrpcClient, type DomainError } from '@core/platform';
+import { domainErrorOf } from '@core/testing';
 import { createTestDatabase, createTestIssuer, redisUrl, testLogger, uniquePrefix, type TestDatabase, type TestIssuer } from '@core/testing';
 import { Metadata } from 'nice-grpc';
 import { expect } from 'vitest';
@@ -107,19 +108,7 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
   };
 }
 
-/** The domain error a call failed with (asserting it did fail, with a gRPC status, not INTERNAL). */
-export async function domainErrorOf(call: Promise<unknown>): Promise<DomainError> {
-  let caught: unknown;
-  try {
-    await call;
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, 'the call should have failed').toBeDefined();
-  const domainError = fromGrpcError(caught);
-  expect(domainError, `expected a domain error, got ${String(caught)}`).toBeDefined();
-  return domainError!;
-}
+export { domainErrorOf };
 
 /** Every page of a list call, following next_page_token; fails if a page repeats a token. */
 export async function allPages<T>(

@@ -1,7 +1,7 @@
 import { protoDescriptorSet } from '@core/contracts';
 import { AuditOutcome, AuditServiceDefinition } from '@core/contracts/audit/v1';
 import { SyncServiceDefinition } from '@core/contracts/masterdata/v1';
-import { createTestDatabase, testLogger, type TestDatabase } from '@core/testing';
+import { createTestDatabase, domainErrorOf, testLogger, type TestDatabase } from '@core/testing';
 import { defineEntity, type MikroORM, p } from '@mikro-orm/core';
 import { Metadata, ServerError, Status } from 'nice-grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,18 +69,6 @@ const as = (token: string, extra: Record<string, string> = {}) => ({
   metadata: Metadata({ authorization: `Bearer ${token}`, ...extra }),
 });
 
-async function errorOf(call: Promise<unknown>) {
-  let caught: unknown;
-  try {
-    await call;
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, 'the call should have failed').toBeDefined();
-  const error = fromGrpcError(caught);
-  expect(error, String(caught)).toBeDefined();
-  return error!;
-}
 
 const count = async (sql: string, params: unknown[] = []) => {
   const [row] = (await orm.em.fork().getConnection().execute(`SELECT count(*)::int AS n FROM ${sql}`, params)) as { n: number }[];
@@ -238,9 +226,9 @@ describe('ListAuditEvents', () => {
   });
 
   it('refuses callers without a token, with a refused token, and without the admin role', async () => {
-    expect((await errorOf(audit.client.listAuditEvents({}))).code).toBe('UNAUTHENTICATED');
-    expect((await errorOf(audit.client.listAuditEvents({}, as('forged')))).reason).toBe('INVALID_TOKEN');
-    const denied = await errorOf(audit.client.listAuditEvents({}, as('clerk')));
+    expect((await domainErrorOf(audit.client.listAuditEvents({}))).code).toBe('UNAUTHENTICATED');
+    expect((await domainErrorOf(audit.client.listAuditEvents({}, as('forged')))).reason).toBe('INVALID_TOKEN');
+    const denied = await domainErrorOf(audit.client.listAuditEvents({}, as('clerk')));
     expect(denied.code).toBe('PERMISSION_DENIED');
   });
 
@@ -290,7 +278,7 @@ describe('ListAuditEvents', () => {
 
   it('answers bad queries with INVALID_ARGUMENT naming every bad field', async () => {
     const bad = async (request: Parameters<typeof audit.client.listAuditEvents>[0]) => {
-      const error = await errorOf(audit.client.listAuditEvents(request, as('admin')));
+      const error = await domainErrorOf(audit.client.listAuditEvents(request, as('admin')));
       expect(error.code, error.message).toBe('INVALID_ARGUMENT');
       return error.fieldViolations.map((v) => v.field);
     };

@@ -3,3 +3,4 @@ export * from './redis.js';
 export * from './logger.js';
 export * from './tcp-proxy.js';
 export * from './tokens.js';
+export * from './grpc.js';

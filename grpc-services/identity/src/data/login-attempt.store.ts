@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
 import { failureWindowStart, isLocked, mustLock, type LockoutPolicy } from '../domain/lockout.js';
-import { query, toDate } from './sql.js';
+import { query, toDate, deleteInBatches } from './sql.js';
 
 /** Where a login attempt came from (peer address), for the attempt log. */
 export type Remote = string | null;
@@ -24,9 +24,6 @@ export interface LoginAttemptStore {
   /** Deletes attempts older than `cutoff` (in bounded batches); returns how many. */
   purgeBefore(cutoff: Date): Promise<number>;
 }
-
-/** Rows one purge statement deletes at most, so a first purge of a large table never holds long locks. */
-const PURGE_BATCH = 5_000;
 
 /** The login-attempt store with its lockout policy. */
 export function createLoginAttemptStore(orm: MikroORM, policy: LockoutPolicy): LoginAttemptStore {
@@ -106,18 +103,7 @@ export function createLoginAttemptStore(orm: MikroORM, policy: LockoutPolicy): L
       });
     },
 
-    async purgeBefore(cutoff) {
-      let total = 0;
-      for (;;) {
-        const rows = await query<{ id: string }>(
-          orm.em.fork(),
-          'DELETE FROM login_attempts WHERE id IN (SELECT id FROM login_attempts WHERE attempted_at < ?::timestamptz LIMIT ?) RETURNING id',
-          [cutoff.toISOString(), PURGE_BATCH],
-        );
-        total += rows.length;
-        if (rows.length < PURGE_BATCH) return total;
-      }
-    },
+    purgeBefore: (cutoff) => deleteInBatches(orm, 'login_attempts', 'attempted_at < ?::timestamptz', [cutoff.toISOString()]),
 
     async recordUnknown(login, remote, now) {
       await insertAttempt(orm.em.fork(), randomUUID(), null, login, 'failed', remote, now);

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
 import type { UserStatusName } from '../domain/user.rules.js';
-import { query, toDate, storeEm } from './sql.js';
+import { query, toDate, storeEm, deleteInBatches } from './sql.js';
 
 /** A newly issued refresh token: the opaque value (given to the client once) and its expiry. */
 export interface IssuedRefreshToken {
@@ -37,9 +37,6 @@ export interface RefreshTokenStore {
    */
   purgeExpiredBefore(cutoff: Date): Promise<number>;
 }
-
-/** Rows one purge statement deletes at most. */
-const PURGE_BATCH = 5_000;
 
 /** 256 random bits, base64url: guessing is hopeless, so a fast hash is enough for storage. */
 const TOKEN_BYTES = 32;
@@ -133,18 +130,7 @@ FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? FO
       });
     },
 
-    async purgeExpiredBefore(cutoff) {
-      let total = 0;
-      for (;;) {
-        const rows = await query<{ id: string }>(
-          orm.em.fork(),
-          'DELETE FROM refresh_tokens WHERE id IN (SELECT id FROM refresh_tokens WHERE expires_at < ?::timestamptz LIMIT ?) RETURNING id',
-          [cutoff.toISOString(), PURGE_BATCH],
-        );
-        total += rows.length;
-        if (rows.length < PURGE_BATCH) return total;
-      }
-    },
+    purgeExpiredBefore: (cutoff) => deleteInBatches(orm, 'refresh_tokens', 'expires_at < ?::timestamptz', [cutoff.toISOString()]),
 
     async revokeAllOf(userId, now, reason) {
       const rows = await query(

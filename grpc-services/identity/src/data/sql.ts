@@ -40,3 +40,23 @@ export function uniqueViolation(err: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** Rows one purge statement deletes at most, so a first purge of a large table never holds long locks. */
+const PURGE_BATCH = 5_000;
+
+/**
+ * Deletes the rows of `table` matching `condition` (with `?` params) in batches of a few thousand,
+ * each its own statement; returns how many went.
+ */
+export async function deleteInBatches(orm: MikroORM, table: string, condition: string, params: unknown[]): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const rows = await query<{ id: string }>(
+      orm.em.fork(),
+      `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${condition} LIMIT ?) RETURNING id`,
+      [...params, PURGE_BATCH],
+    );
+    total += rows.length;
+    if (rows.length < PURGE_BATCH) return total;
+  }
+}
