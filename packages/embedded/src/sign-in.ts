@@ -23,6 +23,8 @@ export function signInHelp(graphqlUrl: string): string[] {
     '  then send the access token with every request (every query needs a signed-in user):',
     `    ${curl(graphqlUrl, '{ customers(first: 5) { edges { node { code name region { name } } } } }', ['authorization: Bearer <accessToken>'])}`,
     `    ${curl(graphqlUrl, '{ me { name roles scope { area region unit approvalLevel } } }', ['authorization: Bearer <accessToken>'])}`,
+    '  upload a photo or PDF (stored under the data folder; the answer carries its id):',
+    `    curl -s ${graphqlUrl.replace(/\/graphql$/, '/uploads')} -H 'authorization: Bearer <accessToken>' -F file=@foto-toko.jpg`,
     '  demo accounts (role: login / password; employees also sign in by NIP):',
     ...DEMO_ACCOUNTS.map(
       (account) =>
