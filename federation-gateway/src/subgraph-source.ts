@@ -123,33 +123,49 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
    */
   private post(headers: Record<string, string>, body: string): Promise<SubgraphResponse> {
     return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let status = 0;
-      let statusText = '';
-      let responseHeaders: IncomingHttpHeaders = {};
-      this.dispatcher.dispatch(
-        { origin: this.origin, path: this.path, method: 'POST', headers, body },
-        {
-          // undici requires the hook; nothing to do before the response (no cancellation here).
-          onRequestStart: () => {},
-          onResponseStart: (_controller, statusCode, received, statusMessage) => {
-            status = statusCode;
-            statusText = statusMessage ?? '';
-            responseHeaders = received;
-          },
-          onResponseData: (_controller, chunk) => {
-            chunks.push(chunk);
-          },
-          onResponseEnd: () => {
-            const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-            resolve({ status, statusText, headers: responseHeaders, text });
-          },
-          onResponseError: (_controller, err) => {
-            reject(new Error(`request to subgraph ${this.name} at ${this.url} failed: ${err.message}`, { cause: err }));
-          },
-        },
-      );
+      this.dispatcher.dispatch({ origin: this.origin, path: this.path, method: 'POST', headers, body }, new ResponseCollector(this, resolve, reject));
     });
+  }
+}
+
+/**
+ * undici dispatch handler collecting one whole response. Its hooks are prototype methods, so a
+ * request allocates one small object rather than a closure per hook (under tsx every named
+ * closure also costs a `__name` property definition per request).
+ */
+class ResponseCollector implements Dispatcher.DispatchHandler {
+  private readonly chunks: Buffer[] = [];
+  private status = 0;
+  private statusText = '';
+  private headers: IncomingHttpHeaders = {};
+
+  constructor(
+    private readonly source: { readonly name: string; readonly url: string },
+    private readonly resolve: (response: SubgraphResponse) => void,
+    private readonly reject: (error: Error) => void,
+  ) {}
+
+  /** undici requires the hook; nothing to do before the response (no cancellation here). */
+  onRequestStart(): void {}
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+    this.status = statusCode;
+    this.statusText = statusMessage ?? '';
+    this.headers = headers;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    const { chunks } = this;
+    const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    this.resolve({ status: this.status, statusText: this.statusText, headers: this.headers, text });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.reject(new Error(`request to subgraph ${this.source.name} at ${this.source.url} failed: ${err.message}`, { cause: err }));
   }
 }
 
