@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
-import { createMetrics, DomainError, type Logger, type Metrics, type Redis } from '@core/platform';
+import { createMetrics, DomainError, type Logger, type Metrics, type Redis, redisReady } from '@core/platform';
 import { createRedisKeyValueCache } from '@core/platform/apq-cache';
 import { type GraphQLHttpRoute, startGraphQLHttpServer } from '@core/platform/graphql-http';
 import { createRateLimiter, type RateLimiter } from '@core/platform/rate-limit';
@@ -110,6 +110,37 @@ async function subgraphAnswers(url: string, timeoutMs: number): Promise<boolean>
   }
 }
 
+/** How often a failing rate-limit connection is logged while Redis stays down. */
+const LIMITER_ERROR_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * The rate limiter's own connection to the shared Redis: the same server and fail-fast settings,
+ * without auto-pipelining. The limiter sends one command per request, so on the shared
+ * auto-pipelined client nearly every command would travel in a pipeline of its own (a Pipeline
+ * object, a deferred flush and a second promise per command: about twice the client CPU per
+ * command at one command per event-loop turn, measured). Waits briefly for it to connect when the
+ * shared client is connected, so the first requests are counted in Redis too; while it is down
+ * the limiter falls back per process (counted and logged there), and its connection errors are
+ * logged here at most every 10 s. `CLIENT LIST` shows it as `<redisKeyPrefix>rate-limiter`.
+ */
+async function limiterConnection(redis: Redis, name: string, logger: Logger): Promise<Redis> {
+  const connection = redis.duplicate({ enableAutoPipelining: false, connectionName: name });
+  let lastLogged = 0;
+  let suppressed = 0;
+  connection.on('error', (err: Error) => {
+    const now = Date.now();
+    if (now - lastLogged < LIMITER_ERROR_LOG_INTERVAL_MS) {
+      suppressed += 1;
+      return;
+    }
+    logger.warn({ err: { message: err.message }, suppressed, connection: 'rate limiter' }, 'redis connection error');
+    lastLogged = now;
+    suppressed = 0;
+  });
+  if (redis.status === 'ready') await redisReady(connection, 2_000);
+  return connection;
+}
+
 /**
  * Starts the federation gateway: Apollo Gateway over the static supergraph on node:http, with
  * `/graphql`, `/health/live` (the process runs), `/health/ready` (schema loaded and every subgraph
@@ -179,9 +210,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const trustProxyHops = options.trustProxyHops ?? 0;
   const rateLimitPerMinute = options.rateLimitPerMinute ?? 60;
+  const limiterRedis = rateLimitPerMinute > 0 && options.redis ? await limiterConnection(options.redis, `${redisKeyPrefix}rate-limiter`, logger) : undefined;
   const limiter: RateLimiter | undefined =
     rateLimitPerMinute > 0
-      ? createRateLimiter({ points: rateLimitPerMinute, durationSeconds: 60, keyPrefix: `${redisKeyPrefix}rate`, redis: options.redis, logger, metrics })
+      ? createRateLimiter({ points: rateLimitPerMinute, durationSeconds: 60, keyPrefix: `${redisKeyPrefix}rate`, redis: limiterRedis, logger, metrics })
       : undefined;
   const cors = corsPolicy({ origins: options.corsOrigins ?? [] });
   const { identify } = options;
@@ -231,6 +263,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     onRefused: (reason) => edge.refused.inc({ reason }),
     port: options.port,
     host,
+  }).catch(async (err: unknown) => {
+    // Nothing serves: release what this call opened before reporting the failure.
+    limiterRedis?.disconnect();
+    await server.stop();
+    await subgraphAgent.close();
+    throw err;
   });
   let stopped: Promise<void> | undefined;
   logger.info({ port: http.port, subgraphs: Object.fromEntries(subgraphUrls) }, 'federation gateway listening');
@@ -243,6 +281,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         await server.stop();
         await http.close();
         await subgraphAgent.close();
+        limiterRedis?.disconnect();
       })();
       return stopped;
     },

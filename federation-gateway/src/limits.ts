@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
@@ -129,26 +129,28 @@ export function checkDocument(schema: GraphQLSchema, document: DocumentNode, lim
  * re-thrown; every other unexpected error keeps Apollo's handling.
  */
 export function queryLimitsPlugin(limits: QueryLimits, onRefused: (reason: QueryLimitReason) => void): ApolloServerPlugin<BaseContext> {
+  // The hooks keep no per-request state, so every request shares one listener object.
+  const listener: GraphQLRequestListener<BaseContext> = {
+    async parsingDidStart({ source }) {
+      if (exceedsTokens(source, limits.maxTokens)) {
+        onRefused('tokens');
+        throw refusal('tokens', `Token limit of ${limits.maxTokens} exceeded.`, limits.maxTokens);
+      }
+    },
+    async validationDidStart({ schema, document }) {
+      const refused = checkDocument(schema, document, limits);
+      if (refused) {
+        onRefused(refused.reason);
+        throw refused.error;
+      }
+    },
+  };
   return {
     async unexpectedErrorProcessingRequest({ error }) {
       if (error instanceof QueryLimitError) throw error;
     },
     async requestDidStart() {
-      return {
-        async parsingDidStart({ source }) {
-          if (exceedsTokens(source, limits.maxTokens)) {
-            onRefused('tokens');
-            throw refusal('tokens', `Token limit of ${limits.maxTokens} exceeded.`, limits.maxTokens);
-          }
-        },
-        async validationDidStart({ schema, document }) {
-          const refused = checkDocument(schema, document, limits);
-          if (refused) {
-            onRefused(refused.reason);
-            throw refused.error;
-          }
-        },
-      };
+      return listener;
     },
   };
 }

@@ -174,6 +174,31 @@ describe('rate limiting', () => {
   });
 });
 
+describe('rate-limit connection', () => {
+  /** Names of this Redis server's client connections. */
+  const clientNames = async () =>
+    String(await redis.client('LIST'))
+      .split('\n')
+      .map((line) => /(?:^| )name=(\S*)/.exec(line)?.[1] ?? '');
+
+  it('counts on a connection of its own, named after the key prefix, closed on stop and when the gateway cannot listen', async () => {
+    const redisKeyPrefix = uniquePrefix('gw-conn');
+    const name = `${redisKeyPrefix}rate-limiter`;
+    const gateway = await createGateway({ supergraphSdl, subgraphUrls: { masterdata: subgraph.url, identity: subgraph.url }, logger, host: '127.0.0.1', port: 0, redis, redisKeyPrefix });
+    expect(await clientNames()).toContain(name);
+    expect(await burst(gateway.url, 2)).toEqual([200, 200]);
+    expect(await redis.get(`${redisKeyPrefix}rate:ip:127.0.0.1`)).toBe('2');
+
+    // A second gateway on the same port fails to start and must not leave its connection open.
+    const refused = createGateway({ supergraphSdl, subgraphUrls: { masterdata: subgraph.url, identity: subgraph.url }, logger, host: '127.0.0.1', port: gateway.port, redis, redisKeyPrefix: `${redisKeyPrefix}b:` });
+    await expect(refused).rejects.toThrow(/EADDRINUSE/);
+    await gateway.stop();
+    for (let i = 0; i < 20 && (await clientNames()).some((n) => n.startsWith(redisKeyPrefix)); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await clientNames()).filter((n) => n.startsWith(redisKeyPrefix))).toEqual([]);
+    await redis.del(`${redisKeyPrefix}rate:ip:127.0.0.1`);
+  });
+});
+
 describe('rate limiting across two gateway processes sharing Redis', () => {
   let a: GatewayProcess;
   let b: GatewayProcess;
