@@ -33,6 +33,9 @@ export interface ServerPipeline {
   middleware<Req, Res>(call: ServerMiddlewareCall<Req, Res, ExtendedCallContext>, context: CallContext): AsyncGenerator<Res, Res | undefined, undefined>;
 }
 
+/** How a unary call ended: its response, or the failure it is answered with. */
+type Outcome = { readonly failed: false; readonly response: unknown } | { readonly failed: true; readonly error: unknown };
+
 /** One method's share of the pipeline, bound once when the service is added. */
 interface MethodRoute extends CallMethod {
   readonly metrics: MethodMetrics | undefined;
@@ -79,6 +82,22 @@ export function createServerPipeline(options: ServerPipelineOptions): ServerPipe
     route.outcome.failed(context, err, code, ms);
   }
 
+  /** Answers the call, then records its outcome (the metrics and log line are not the caller's wait). */
+  function answer(route: MethodRoute, context: UnaryCallContext, callback: sendUnaryData<unknown>, outcome: Outcome, ms: number): void {
+    try {
+      if (outcome.failed) {
+        callback(failureStatus(route.path, outcome.error, context.finish()));
+        failed(route, context, outcome.error, ms);
+      } else {
+        callback(null, outcome.response, context.finish());
+        succeeded(route, context, ms);
+      }
+    } catch (err) {
+      route.logger.error({ err, method: route.path }, 'answering a gRPC call or recording its outcome failed');
+    }
+  }
+
+  /** Never rejects: every failure is answered as a status, or logged when even that fails. */
   async function serveUnary(
     route: MethodRoute,
     implementation: UnaryImplementation,
@@ -87,37 +106,30 @@ export function createServerPipeline(options: ServerPipelineOptions): ServerPipe
   ): Promise<void> {
     const started = performance.now();
     const context = new UnaryCallContext(route, call);
-    let response: unknown;
+    let outcome: Outcome;
     try {
       context.deadline = callDeadline(context.requestHeader(TIMEOUT_HEADER));
       try {
         const malformed = malformedRequestError(call.request);
         if (malformed) throw malformed;
         await identifyCaller(authenticate, context.metadata, context);
-        response = await implementation(call.request, context);
+        const response = await implementation(call.request, context);
         if (response === undefined || response === null) throw new Error(`${route.path} returned no response message`);
+        outcome = { failed: false, response };
       } catch (err) {
         throw toCallFailure(err, context);
       }
     } catch (err) {
-      const ms = performance.now() - started;
-      callback(failureStatus(route.path, err, context.finish()));
-      failed(route, context, err, ms);
-      return;
+      outcome = { failed: true, error: err };
     }
-    const ms = performance.now() - started;
-    // Answered first: the outcome's metrics and log line are not the caller's wait.
-    callback(null, response, context.finish());
-    succeeded(route, context, ms);
+    answer(route, context, callback, outcome, performance.now() - started);
   }
 
   return {
     unary(path, implementation) {
       const route = routeOf(path);
-      // Only the outcome's own recording (metrics, log line) can fail here, after the call was answered.
-      const crashed = (err: unknown) => options.logger.error({ err, method: path }, 'recording a gRPC call outcome failed');
       return (call, callback) => {
-        serveUnary(route, implementation, call, callback).catch(crashed);
+        void serveUnary(route, implementation, call, callback);
       };
     },
 
