@@ -70,12 +70,17 @@ function violation(field: string, description: string): FieldViolation {
   return { field, description };
 }
 
+/** A positive integer without leading zeros that a double holds exactly (at most 15 digits). */
+const PLAIN_INTEGER = /^[1-9]\d{0,14}$/;
+
 /**
  * Canonical text of a value for a column, as the mirror stores it (`valueToText` / `rowToData`):
  * numbers without leading zeros or trailing fraction zeros, dates as ISO-8601 UTC. Returns a
  * violation description when the text cannot be a value of that column.
  */
 export function canonicalValue(column: ColumnDef, text: string): { value: string } | { problem: string } {
+  // The common key (an Oracle id): already canonical, and Number() keeps every digit of it.
+  if (column.type === 'number' && PLAIN_INTEGER.test(text)) return { value: text };
   if (text.length > MAX_VALUE_LENGTH) return { problem: `longer than ${MAX_VALUE_LENGTH} characters` };
   if (hasControlZero(text) || text.includes('\u001f')) return { problem: 'contains control characters' };
   if (column.type === 'number') {
@@ -98,6 +103,17 @@ function columnOf(entity: EntityDef, name: string): ColumnDef {
   return entity.columns.find((c) => c.name === name) ?? { name, type: 'string' };
 }
 
+/** Each entity's key columns, looked up once: a get by key validates its key on every call. */
+const keyColumnsOf = new WeakMap<EntityDef, readonly ColumnDef[]>();
+function keyColumns(entity: EntityDef): readonly ColumnDef[] {
+  let columns = keyColumnsOf.get(entity);
+  if (!columns) {
+    columns = entity.key.map((name) => columnOf(entity, name));
+    keyColumnsOf.set(entity, columns);
+  }
+  return columns;
+}
+
 /**
  * Validates key values (catalogue key order) and returns them canonical, so '007' finds the row
  * keyed '7' and a non-numeric id never reaches Oracle as a bind value.
@@ -109,8 +125,9 @@ export function parseKey(entity: EntityDef, values: readonly string[], field = '
     ]);
   }
   const violations: FieldViolation[] = [];
+  const columns = keyColumns(entity);
   const canonical = values.map((text, i) => {
-    const column = columnOf(entity, entity.key[i]!);
+    const column = columns[i]!;
     if (text.trim() === '') {
       violations.push(violation(`${field}[${i}]`, `${column.name} must not be empty`));
       return '';
