@@ -139,6 +139,8 @@ describe('access to RPCs', () => {
     t.clock.advance(1000);
     const session = await t.identity.login({ login: 'siti@example.co.id', password: 'reset-by-admin' });
     await t.identity.changePassword({ currentPassword: 'reset-by-admin', newPassword: 'chosen-by-siti' }, t.as(session.tokens!.accessToken));
+    // Changing the password ends every session, the live access token included.
+    await expectError(t.identity.getMe({}, t.as(session.tokens!.accessToken)), 'UNAUTHENTICATED', 'TOKEN_REVOKED');
     await expectError(t.identity.refreshTokens({ refreshToken: session.tokens!.refreshToken }), 'UNAUTHENTICATED', 'INVALID_REFRESH_TOKEN');
     await expectError(t.identity.login({ login: '200001010099', password: 'reset-by-admin' }), 'UNAUTHENTICATED', 'INVALID_CREDENTIALS');
     expect((await t.identity.login({ login: '200001010099', password: 'chosen-by-siti' })).user?.id).toBe(user!.id);

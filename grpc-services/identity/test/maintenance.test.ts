@@ -44,6 +44,8 @@ describe('bootstrap administrator', () => {
       logger: createLogger('bootstrap-test', { level: 'silent' }),
     };
     expect(await bootstrapAdmin(deps, 'root.admin', 'first-admin-password')).toBe(false);
+    // The change ended every session; the test clock stands still unless moved.
+    t.clock.advance(1000);
     await expectError(t.identity.login({ login: 'root.admin', password: 'first-admin-password' }), 'UNAUTHENTICATED', 'INVALID_CREDENTIALS');
     const again = await t.identity.login({ login: 'root.admin', password: 'chosen-admin-password' });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DomainError, Logger } from '@core/platform';
 import type { Counter } from 'prom-client';
 import {
@@ -139,8 +140,9 @@ export function createSessions(deps: SessionDeps): Sessions {
         await attempts.recordUnknown(login.slice(0, 254), remote, clock());
         logins.inc({ outcome: 'unknown' });
         const error = invalidCredentials();
-        // The login text names no account; it is kept (as the attempt log keeps it) to see what was tried.
-        await trail.refused(error, { target: { type: 'login', id: login.slice(0, 254) } });
+        // The login text names no account, and people type passwords into login fields: the audit
+        // log, readable by every administrator, keeps only a fingerprint that correlates repeats.
+        await trail.refused(error, { target: { type: 'login', id: `sha256:${createHash('sha256').update(login.trim().toLowerCase()).digest('hex').slice(0, 16)}` } });
         throw error;
       }
       const { user, passwordHash } = found;

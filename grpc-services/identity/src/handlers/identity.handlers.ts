@@ -322,6 +322,8 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
       const passwordHash = await passwords.hash(request.newPassword);
       const now = clock();
       await audit.committed(() => setPasswordAndRevoke(user.id, passwordHash, now, 'password changed'), describePasswordChange);
+      // A changed password ends every session, its live access tokens included (on every verifier).
+      await revocations.revoke(user.id, now);
       return {};
     },
 
