@@ -193,6 +193,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         : {}),
     },
     logger,
+    // A failed subgraph fetch carries the subgraph's internal URL and raw answer
+    // (`extensions.response`, and the URL in transport-error messages): log them, never send them.
+    formatError: (formatted, error) => {
+      const extensions = formatted.extensions as Record<string, unknown> | undefined;
+      if (!extensions?.response && !/ at https?:\/\//.test(formatted.message)) return formatted;
+      logger.warn({ err: error, response: extensions?.response }, 'subgraph fetch failed');
+      const { response: _internal, ...kept } = extensions ?? {};
+      const status = (extensions?.response as { status?: unknown } | undefined)?.status;
+      return {
+        ...formatted,
+        message: typeof status === 'number' ? `a subgraph answered HTTP ${status}` : 'a subgraph could not be reached',
+        extensions: kept,
+      };
+    },
     plugins: [
       queryLimitsPlugin(limits, (reason) => edge.refused.inc({ reason })),
       graphQLMetricsPlugin(metrics),
@@ -228,6 +242,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       try {
         caller = await identify(req);
       } catch (err) {
+        if (err instanceof DomainError && err.code === 'UNAVAILABLE') {
+          // The signing keys cannot be fetched: no token can be judged now, which is not the client's fault.
+          logger.error({ err }, 'token verification unavailable');
+          edge.refused.inc({ reason: 'auth_unavailable' });
+          sendGraphQLError(res, 503, err.message, { code: 'UNAVAILABLE', reason: err.reason }, { 'retry-after': '5' });
+          return false;
+        }
         if (!(err instanceof DomainError) || err.code !== 'UNAUTHENTICATED') throw err;
         refusal = err;
       }

@@ -60,6 +60,7 @@ export function graphQLMetricsPlugin(metrics: Metrics): ApolloServerPlugin<BaseC
 export type EdgeRefusalReason =
   | 'rate_limited'
   | 'unauthenticated'
+  | 'auth_unavailable'
   | 'body_too_large'
   | 'malformed_json'
   | 'depth'

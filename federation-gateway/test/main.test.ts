@@ -85,4 +85,24 @@ describe('gateway process', () => {
     expect(body).toMatchObject({ contentType: 'image/png', size: PNG.length });
     expect(await readdir(join(storageRoot, 'objects', 'uploads'))).toContain(body.id);
   });
+
+  it('answers 503 UNAVAILABLE, not 500, while the signing keys cannot be fetched', async () => {
+    const blind = await startGatewayProcess({
+      AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
+      STORAGE_LOCAL_ROOT: storageRoot,
+      SUBGRAPH_MASTERDATA_URL: 'http://127.0.0.1:9/graphql',
+      SUBGRAPH_IDENTITY_URL: 'http://127.0.0.1:9/graphql',
+    });
+    try {
+      const response = await fetch(blind.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: await issuer.bearer(['amo']) },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      expect(response.status).toBe(503);
+      expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('UNAVAILABLE');
+    } finally {
+      await blind.stop();
+    }
+  });
 });

@@ -187,6 +187,12 @@ describe('token verifier', () => {
     }
   });
 
+  it('answers UNAVAILABLE, not a refusal, while a remote key set cannot be fetched', async () => {
+    const verifier = createTokenVerifier({ issuers: [{ ...issuer.trusted, jwks: new URL('http://127.0.0.1:9/.well-known/jwks.json') }] });
+    const err = await refusal(verifier.verify(await issuer.token()));
+    expect({ code: err.code, reason: err.reason }).toEqual({ code: 'UNAVAILABLE', reason: 'JWKS_UNAVAILABLE' });
+  });
+
   it('refuses configurations that would accept symmetric or no signatures', () => {
     expect(() => createTokenVerifier({ issuers: [{ ...issuer.trusted, algorithms: ['HS256'] }] })).toThrow(/asymmetric/);
     expect(() => createTokenVerifier({ issuers: [{ ...issuer.trusted, algorithms: ['none'] }] })).toThrow(/asymmetric/);

@@ -144,12 +144,16 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           requiredClaims: ['sub', 'exp', 'iat'],
         }));
       } catch (err) {
-        if (!isJoseError(err)) throw err;
-        if (err.code === 'ERR_JWT_EXPIRED') throw refuse('TOKEN_EXPIRED', 'the access token has expired');
-        if (err.code === 'ERR_JWKS_TIMEOUT' || err.code === 'ERR_JOSE_GENERIC') {
-          // The keys could not be fetched: not the caller's fault, but no token can be accepted.
-          throw new DomainError('UNAVAILABLE', 'JWKS_UNAVAILABLE', `the signing keys of ${issuer.issuer} are unavailable`);
+        // The keys could not be fetched (refused connection, timeout, bad answer): not the caller's
+        // fault, but no token can be judged until they can.
+        const keysUnavailable = () =>
+          new DomainError('UNAVAILABLE', 'JWKS_UNAVAILABLE', `the signing keys of ${issuer.issuer} are unavailable`);
+        if (!isJoseError(err)) {
+          if (issuer.jwks instanceof URL) throw keysUnavailable();
+          throw err;
         }
+        if (err.code === 'ERR_JWT_EXPIRED') throw refuse('TOKEN_EXPIRED', 'the access token has expired');
+        if (err.code === 'ERR_JWKS_TIMEOUT' || err.code === 'ERR_JOSE_GENERIC') throw keysUnavailable();
         throw refuse('INVALID_TOKEN', `the access token is not valid (${err.code})`);
       }
       const rolesValue = claimAt(payload, issuer.rolesClaim ?? 'roles');
