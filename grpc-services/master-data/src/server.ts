@@ -251,13 +251,18 @@ export async function startMasterDataService(options: StartMasterDataOptions): P
     }
 
     // Every call is verified (any signed-in caller reads; the data team runs syncs): access.ts.
-    const auth = await createServiceAuthentication({ config, logger, metrics, redis, ...options.auth });
-    stopping.add('token verification', () => auth.close());
+    const authenticate =
+      options.auth?.authenticate ??
+      (await (async () => {
+        const auth = await createServiceAuthentication({ config, logger, metrics, redis, ...options.auth });
+        stopping.add('token verification', () => auth.close());
+        return auth.authenticate;
+      })());
     const server = createGrpcServer({
       name: 'master-data',
       logger,
       metrics,
-      authenticate: options.auth?.authenticate ?? auth.authenticate,
+      authenticate,
       descriptorSet: protoDescriptorSet(),
     });
     server.add(

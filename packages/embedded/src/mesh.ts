@@ -100,6 +100,7 @@ export async function startMesh(config: EmbeddedConfig, logger: Logger): Promise
       jwks: identity.jwks,
       revocations,
     });
+    stops.push(() => gatewayAuth.close());
     // Uploads (POST /uploads) are kept under the data folder, like the databases.
     const identify = (req: IncomingMessage) => gatewayAuth.authenticateHeader(req.headers.authorization);
     const storage = createLocalObjectStorage({ root: join(config.dataDir, 'files') });

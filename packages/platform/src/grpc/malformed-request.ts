@@ -22,12 +22,18 @@ function isMalformed(request: unknown): request is MalformedRequest {
  * grpc-js answers a request it cannot decode with INTERNAL ("Error deserializing request"), for
  * example an int64 beyond 2^53 in a field generated as a JS number. That is bad input, not a
  * server fault, so decoding failures are caught here and turned into INVALID_ARGUMENT by
- * {@link malformedRequestError} before any handler runs.
+ * {@link malformedRequestError} before any handler runs (unary and server-streaming methods).
  */
 export function withTolerantDecoding(definition: CompatServiceDefinition): ServiceDefinition {
   const normalized = normalizeServiceDefinition(definition);
   const tolerant: ServiceDefinition = {};
   for (const [method, methodDefinition] of Object.entries(normalized)) {
+    // Only single requests are checked before the handler runs; a stream's messages keep
+    // grpc-js's own decoding, so no placeholder can ever reach a handler as a message.
+    if (methodDefinition.requestStream) {
+      tolerant[method] = methodDefinition;
+      continue;
+    }
     tolerant[method] = {
       ...methodDefinition,
       requestDeserialize(bytes: Uint8Array) {
