@@ -115,10 +115,10 @@ const LIMITER_ERROR_LOG_INTERVAL_MS = 10_000;
 
 /**
  * The rate limiter's own connection to the shared Redis: the same server and fail-fast settings,
- * without auto-pipelining. The limiter sends one command per request, so on the shared
- * auto-pipelined client nearly every command would travel in a pipeline of its own (a Pipeline
- * object, a deferred flush and a second promise per command: about twice the client CPU per
- * command at one command per event-loop turn, measured). Waits briefly for it to connect when the
+ * without auto-pipelining. The limiter already sends one script call per event-loop turn for
+ * all requests of that turn, so auto-pipelining would only wrap each call in a pipeline of its
+ * own (a Pipeline object, a deferred flush and a second promise: about twice the client CPU per
+ * command at one command per turn, measured). Waits briefly for it to connect when the
  * shared client is connected, so the first requests are counted in Redis too; while it is down
  * the limiter falls back per process (counted and logged there), and its connection errors are
  * logged here at most every 10 s. `CLIENT LIST` shows it as `<redisKeyPrefix>rate-limiter`.
