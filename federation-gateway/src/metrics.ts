@@ -24,9 +24,21 @@ export function graphQLMetricsPlugin(metrics: Metrics): ApolloServerPlugin<BaseC
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [metrics.registry],
   });
-  const seenOperations = new Set<string>();
+  // One pair of bound series per admitted label set: prom-client's `inc(labels)` and
+  // `observe(labels, v)` hash the label object on every call, a bound child does not.
+  const series = new Map<string, { requests: { inc(): void }; duration: { observe(value: number): void } }>();
+  const seriesOf = (operation: string, outcome: 'success' | 'error') => {
+    const id = `${outcome}:${operation}`;
+    let bound = series.get(id);
+    if (!bound) {
+      bound = { requests: requests.labels(operation, outcome), duration: duration.labels(operation, outcome) };
+      series.set(id, bound);
+    }
+    return bound;
+  };
 
   // Bounded label cardinality: a hostile client must not be able to grow the registry without limit.
+  const seenOperations = new Set<string>();
   const operationLabel = (name: string | null | undefined): string => {
     if (!name) return 'anonymous';
     // Names already admitted passed the pattern; checking the set first skips the regex per request.
@@ -44,12 +56,9 @@ export function graphQLMetricsPlugin(metrics: Metrics): ApolloServerPlugin<BaseC
         async willSendResponse(requestContext) {
           const body = requestContext.response.body;
           const failed = body.kind === 'single' ? (body.singleResult.errors?.length ?? 0) > 0 : false;
-          const labels = {
-            operation: operationLabel(requestContext.operationName ?? requestContext.request.operationName),
-            outcome: failed ? 'error' : 'success',
-          };
-          requests.inc(labels);
-          duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+          const bound = seriesOf(operationLabel(requestContext.operationName ?? requestContext.request.operationName), failed ? 'error' : 'success');
+          bound.requests.inc();
+          bound.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
         },
       };
     },
