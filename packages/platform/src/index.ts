@@ -13,6 +13,7 @@ export * from './grpc/client.js';
 export * from './grpc/propagation.js';
 export { continueTrace, formatTraceparent, TIMEOUT_HEADER, TRACEPARENT_HEADER, type TraceContext } from './grpc/trace.js';
 export { healthDescriptorSet, mergeDescriptorSets } from './grpc/health-descriptor.js';
+export { reusableResponse } from './grpc/server-methods.js';
 export * from './scheduler.js';
 export * from './shutdown.js';
 export * from './auth/verifier.js';

@@ -6,6 +6,7 @@ import {
   downstreamCallOptions,
   fromGrpcError,
   propagationMetadata,
+  reusableResponse,
   unauthenticated,
   unavailable,
   type GrpcServer,
@@ -242,5 +243,37 @@ describe('graceful shutdown', () => {
     });
     const err = (await rejectionOf(client(address).getEntityState({}))) as ClientError;
     expect(err.code).toBe(Status.UNIMPLEMENTED);
+  });
+});
+
+describe('reusable responses', () => {
+  it('encodes a reusable response once per method and keeps sending those bytes; ordinary responses are encoded per call', async () => {
+    const started = new Date('2026-01-02T03:04:05.000Z');
+    const run = { id: 'run-1', entity: 'customer', triggeredBy: 'scheduler', startTime: started, rowsRead: 7 };
+    const reusable = reusableResponse({ run });
+    const fresh = { id: 'run-2', entity: 'branch', triggeredBy: 'scheduler', rowsRead: 1 };
+    const { address } = await serve({
+      getSyncRun: async (request) => (request.id === 'run-1' ? reusable : { run: fresh }),
+    });
+    const sync = client(address);
+
+    // Deep-frozen, so nothing can change what was encoded.
+    expect(Object.isFrozen(reusable)).toBe(true);
+    expect(Object.isFrozen(run)).toBe(true);
+    expect(() => {
+      (run as { rowsRead: number }).rowsRead = 8;
+    }).toThrow(TypeError);
+
+    const first = await sync.getSyncRun({ id: 'run-1' });
+    expect(first.run).toMatchObject({ id: 'run-1', entity: 'customer', rowsRead: 7, startTime: started });
+    // A Date cannot be frozen: changing it anyway shows the bytes are the ones encoded first.
+    started.setUTCFullYear(2030);
+    const second = await sync.getSyncRun({ id: 'run-1' });
+    expect(second.run?.startTime).toEqual(new Date('2026-01-02T03:04:05.000Z'));
+
+    // An ordinary response object is encoded on every call, so a change between calls is sent.
+    expect((await sync.getSyncRun({ id: 'run-2' })).run?.rowsRead).toBe(1);
+    fresh.rowsRead = 2;
+    expect((await sync.getSyncRun({ id: 'run-2' })).run?.rowsRead).toBe(2);
   });
 });

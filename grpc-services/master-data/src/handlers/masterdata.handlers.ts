@@ -1,5 +1,5 @@
 import type { ServiceContextExt } from '@core/platform';
-import { invalidArgument, notFound, type FieldViolation } from '@core/platform';
+import { invalidArgument, notFound, reusableResponse, type FieldViolation } from '@core/platform';
 import type { MasterDataServiceDefinition } from '@core/contracts/masterdata/v1';
 import type { ServiceImplementation } from 'nice-grpc';
 import type { MirrorRecord, RecordStore } from '../data/record-store.js';
@@ -50,14 +50,43 @@ interface TypedListRequest {
 }
 
 /** One typed entity: which catalogue entry backs it and how a mirrored row becomes its message. */
-interface TypedEntity<M> {
+interface TypedEntity<F extends string, M> {
   readonly def: EntityDef;
   readonly toMessage: (record: MirrorRecord) => M;
+  /** The Get response (`{ <field>: message }`) of a record. */
+  readonly toResponse: (record: MirrorRecord) => { [K in F]: M };
 }
 
-function typed<M>(name: string, toMessage: (record: MirrorRecord) => M): TypedEntity<M> {
-  // Resolved once at start: a typed RPC whose catalogue entry is missing must fail the start.
-  return { def: requireEntity(name), toMessage };
+/**
+ * A typed entity whose message and Get response are made once per record object: records served
+ * from the in-process cache tier are the same object on every hit, so a hot record is mapped once
+ * and its Get response encoded once ({@link reusableResponse}) until the cache drops it. Records
+ * read from Redis or the mirror are fresh objects and mapped as before.
+ */
+function typed<F extends string, M extends object>(name: string, field: F, map: (record: MirrorRecord) => M): TypedEntity<F, M> {
+  const messages = new WeakMap<MirrorRecord, M>();
+  const responses = new WeakMap<MirrorRecord, { [K in F]: M }>();
+  const toMessage = (record: MirrorRecord): M => {
+    let message = messages.get(record);
+    if (message === undefined) {
+      message = map(record);
+      messages.set(record, message);
+    }
+    return message;
+  };
+  return {
+    // Resolved once at start: a typed RPC whose catalogue entry is missing must fail the start.
+    def: requireEntity(name),
+    toMessage,
+    toResponse(record) {
+      let response = responses.get(record);
+      if (response === undefined) {
+        response = reusableResponse({ [field]: toMessage(record) } as { [K in F]: M });
+        responses.set(record, response);
+      }
+      return response;
+    },
+  };
 }
 
 const byKey = (...key: Array<string | number>): Lookup => ({ key: key.map(String) });
@@ -138,9 +167,9 @@ async function findMany(
   return [...found, ...byCode.filter((record) => !seen.has(encodeRecordKey(record.key)))];
 }
 
-async function listTyped<M>(
+async function listTyped<F extends string, M>(
   store: RecordStore,
-  entity: TypedEntity<M>,
+  entity: TypedEntity<F, M>,
   request: TypedListRequest,
   filters: Record<string, string | number | boolean | undefined>,
 ): Promise<{ items: M[]; nextPageToken: string }> {
@@ -168,22 +197,22 @@ export function createMasterDataHandlers(
   deps: MasterDataHandlerDeps,
 ): ServiceImplementation<typeof MasterDataServiceDefinition, ServiceContextExt> {
   const { store } = deps;
-  const customers = typed('customer', toCustomer);
-  const branches = typed('branch', toBranch);
-  const regions = typed('region', toRegion);
-  const employees = typed('employee', toEmployee);
-  const warehouses = typed('warehouse', toWarehouse);
-  const salesItems = typed('sales-item', toSalesItem);
-  const salesmen = typed('salesman', toSalesman);
-  const provinces = typed('province', toProvince);
-  const cities = typed('city', toCity);
-  const districts = typed('district', toDistrict);
-  const subDistricts = typed('sub-district', toSubDistrict);
-  const priceListLines = typed('price-list', toPriceListLine);
+  const customers = typed('customer', 'customer', toCustomer);
+  const branches = typed('branch', 'branch', toBranch);
+  const regions = typed('region', 'region', toRegion);
+  const employees = typed('employee', 'employee', toEmployee);
+  const warehouses = typed('warehouse', 'warehouse', toWarehouse);
+  const salesItems = typed('sales-item', 'salesItem', toSalesItem);
+  const salesmen = typed('salesman', 'salesman', toSalesman);
+  const provinces = typed('province', 'province', toProvince);
+  const cities = typed('city', 'city', toCity);
+  const districts = typed('district', 'district', toDistrict);
+  const subDistricts = typed('sub-district', 'subDistrict', toSubDistrict);
+  const priceListLines = typed('price-list', 'priceListLine', toPriceListLine);
 
-  const one = async <M>(entity: TypedEntity<M>, lookup: Lookup) => entity.toMessage(await findOne(store, entity.def, lookup));
-  const many = async <M>(
-    entity: TypedEntity<M>,
+  const one = async <F extends string, M>(entity: TypedEntity<F, M>, lookup: Lookup) => entity.toResponse(await findOne(store, entity.def, lookup));
+  const many = async <F extends string, M>(
+    entity: TypedEntity<F, M>,
     keys: ReadonlyArray<readonly string[]>,
     codes?: { column: string; field: string; values: readonly string[] },
   ) => (await findMany(store, entity.def, keys, codes)).map(entity.toMessage);
@@ -216,7 +245,7 @@ export function createMasterDataHandlers(
     },
 
     async getCustomer(r) {
-      return { customer: await one(customers, idOrCode(r.id, r.number, 'id', 'number', 'CUSTOMER_NUMBER')) };
+      return one(customers, idOrCode(r.id, r.number, 'id', 'number', 'CUSTOMER_NUMBER'));
     },
     async batchGetCustomers(r) {
       const codes = { column: 'CUSTOMER_NUMBER', field: 'numbers', values: r.numbers };
@@ -228,7 +257,7 @@ export function createMasterDataHandlers(
     },
 
     async getBranch(r) {
-      return { branch: await one(branches, idOrCode(r.id, r.code, 'id', 'code', 'ORGANIZATION_CODE')) };
+      return one(branches, idOrCode(r.id, r.code, 'id', 'code', 'ORGANIZATION_CODE'));
     },
     async batchGetBranches(r) {
       const codes = { column: 'ORGANIZATION_CODE', field: 'codes', values: r.codes };
@@ -240,7 +269,7 @@ export function createMasterDataHandlers(
     },
 
     async getRegion(r) {
-      return { region: await one(regions, byKey(r.code)) };
+      return one(regions, byKey(r.code));
     },
     async batchGetRegions(r) {
       return { regions: await many(regions, keysOf(r.codes)) };
@@ -251,7 +280,7 @@ export function createMasterDataHandlers(
     },
 
     async getEmployee(r) {
-      return { employee: await one(employees, byKey(r.number)) };
+      return one(employees, byKey(r.number));
     },
     async batchGetEmployees(r) {
       return { employees: await many(employees, keysOf(r.numbers)) };
@@ -263,7 +292,7 @@ export function createMasterDataHandlers(
 
     async getWarehouse(r) {
       const key = required(r.key);
-      return { warehouse: await one(warehouses, byKey(key.organizationId, key.subinventoryCode, key.locatorId)) };
+      return one(warehouses, byKey(key.organizationId, key.subinventoryCode, key.locatorId));
     },
     async batchGetWarehouses(r) {
       const keys = r.keys.map((k) => [String(k.organizationId), k.subinventoryCode, String(k.locatorId)]);
@@ -276,7 +305,7 @@ export function createMasterDataHandlers(
 
     async getSalesItem(r) {
       const key = required(r.key);
-      return { salesItem: await one(salesItems, byKey(key.itemId, key.organizationId)) };
+      return one(salesItems, byKey(key.itemId, key.organizationId));
     },
     async batchGetSalesItems(r) {
       const keys = r.keys.map((k) => [String(k.itemId), String(k.organizationId)]);
@@ -288,7 +317,7 @@ export function createMasterDataHandlers(
     },
 
     async getSalesman(r) {
-      return { salesman: await one(salesmen, byKey(r.number)) };
+      return one(salesmen, byKey(r.number));
     },
     async batchGetSalesmen(r) {
       return { salesmen: await many(salesmen, keysOf(r.numbers)) };
@@ -299,7 +328,7 @@ export function createMasterDataHandlers(
     },
 
     async getProvince(r) {
-      return { province: await one(provinces, byKey(r.code)) };
+      return one(provinces, byKey(r.code));
     },
     async batchGetProvinces(r) {
       return { provinces: await many(provinces, keysOf(r.codes)) };
@@ -310,7 +339,7 @@ export function createMasterDataHandlers(
     },
 
     async getCity(r) {
-      return { city: await one(cities, byKey(r.code)) };
+      return one(cities, byKey(r.code));
     },
     async batchGetCities(r) {
       return { cities: await many(cities, keysOf(r.codes)) };
@@ -321,7 +350,7 @@ export function createMasterDataHandlers(
     },
 
     async getDistrict(r) {
-      return { district: await one(districts, byKey(r.code)) };
+      return one(districts, byKey(r.code));
     },
     async batchGetDistricts(r) {
       return { districts: await many(districts, keysOf(r.codes)) };
@@ -332,7 +361,7 @@ export function createMasterDataHandlers(
     },
 
     async getSubDistrict(r) {
-      return { subDistrict: await one(subDistricts, byKey(r.code)) };
+      return one(subDistricts, byKey(r.code));
     },
     async batchGetSubDistricts(r) {
       return { subDistricts: await many(subDistricts, keysOf(r.codes)) };
@@ -344,7 +373,7 @@ export function createMasterDataHandlers(
 
     async getPriceListLine(r) {
       const key = required(r.key);
-      return { priceListLine: await one(priceListLines, byKey(key.priceListId, key.lineId)) };
+      return one(priceListLines, byKey(key.priceListId, key.lineId));
     },
     async batchGetPriceListLines(r) {
       const keys = r.keys.map((k) => [String(k.priceListId), String(k.lineId)]);

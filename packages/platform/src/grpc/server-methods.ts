@@ -28,14 +28,46 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** Responses marked by {@link reusableResponse}: frozen, so their encoding never changes. */
+const reusable = new WeakSet<object>();
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value) || value instanceof Date || ArrayBuffer.isView(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
+}
+
+/**
+ * Marks a response object that a handler returns again and again unchanged (e.g. one made once per
+ * cached record): it is deep-frozen here, and each method that sends it encodes it once and then
+ * reuses the bytes for as long as the object lives (grpc-js copies them into every frame). Only
+ * for values that are complete messages of the method's response type; Dates and byte arrays
+ * inside cannot be frozen and must not be changed either.
+ */
+export function reusableResponse<T extends object>(value: T): T {
+  deepFreeze(value);
+  reusable.add(value);
+  return value;
+}
+
 function toGrpcJsMethod(method: AnyMethod): GrpcJsMethodDefinition<unknown, unknown> {
+  // Per method: a reusable object is only ever encoded as this method's response type.
+  const encoded = new WeakMap<object, Buffer>();
   return {
     path: method.path,
     requestStream: method.requestStream,
     responseStream: method.responseStream,
     requestSerialize: (value) => asBuffer(method.requestSerialize(value)),
     requestDeserialize: (bytes) => method.requestDeserialize(bytes),
-    responseSerialize: (value) => asBuffer(method.responseSerialize(value)),
+    responseSerialize: (value) => {
+      if (typeof value !== 'object' || value === null || !reusable.has(value)) return asBuffer(method.responseSerialize(value));
+      let bytes = encoded.get(value);
+      if (bytes === undefined) {
+        bytes = asBuffer(method.responseSerialize(value));
+        encoded.set(value, bytes);
+      }
+      return bytes;
+    },
     responseDeserialize: (bytes) => method.responseDeserialize(bytes),
   };
 }
