@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -25,6 +26,25 @@ export interface CpuSample {
   user: number;
   system: number;
   wallNs: string;
+  /** Garbage-collection pauses of the main thread so far (ms), scavenges and full collections. */
+  gcMinorMs: number;
+  gcMajorMs: number;
+}
+
+/** GC pauses of this process since {@link observeGc} (a child starts it when it serves the parent). */
+const gcTotals = { minorMs: 0, majorMs: 0 };
+let gcObserver: PerformanceObserver | undefined;
+
+function observeGc(): void {
+  if (gcObserver) return;
+  gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gcTotals.minorMs += entry.duration;
+      else gcTotals.majorMs += entry.duration;
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
 }
 
 /** A running child with a typed call channel. */
@@ -150,6 +170,7 @@ export async function serveParent(
   start: () => Promise<{ info: unknown; handlers?: ChildHandlers; stop: () => Promise<void> }>,
 ): Promise<void> {
   if (!process.send) throw new Error('a bench child must be started by bench/run.ts (no IPC channel)');
+  observeGc();
   const send = (message: ChildMessage) => process.send?.(message);
   let started: Awaited<ReturnType<typeof start>>;
   try {
@@ -206,7 +227,13 @@ export async function serveParent(
 /** This process's CPU time so far. */
 export function cpuSample(): CpuSample {
   const usage = process.cpuUsage();
-  return { user: usage.user, system: usage.system, wallNs: process.hrtime.bigint().toString() };
+  return {
+    user: usage.user,
+    system: usage.system,
+    wallNs: process.hrtime.bigint().toString(),
+    gcMinorMs: gcTotals.minorMs,
+    gcMajorMs: gcTotals.majorMs,
+  };
 }
 
 /** Peak resident set size of this process in bytes (VmHWM from /proc/self/status). */

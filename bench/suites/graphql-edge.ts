@@ -59,6 +59,11 @@ interface Phase {
   load: HttpLoadResult;
   cpuMicros: number;
   cpuMicrosPerRequest: number;
+  /** Kernel CPU (system time) per request, part of cpuMicrosPerRequest: sockets, mostly. */
+  systemMicrosPerRequest: number;
+  /** GC pauses during the phase per request (µs): scavenges, full collections. */
+  gcMinorMicrosPerRequest: number;
+  gcMajorMicrosPerRequest: number;
 }
 
 /** (b) CPU per customer-by-code request through the gateway vs sent straight to the subgraph. */
@@ -94,18 +99,34 @@ async function gatewayOverhead(ctx: BenchContext, child: BenchChild<EdgeInfo>): 
   const warmupSeconds = 2 * ctx.options.warmupSeconds + 2;
   for (const path of ['gateway', 'direct', 'gateway', 'direct'] as const) await load(path, warmupSeconds);
 
-  const phaseSeconds = Math.max(3, Math.round(ctx.options.phaseSeconds * 0.6));
-  const order = ['gateway', 'direct', 'direct', 'gateway', 'gateway', 'direct', 'direct', 'gateway'] as const;
+  // Many short phases rather than a few long ones: a burst of other work on the machine (or a full
+  // GC) then lands in one phase of sixteen, and the median per path sets it aside.
+  const phaseSeconds = Math.max(2, Math.round(ctx.options.phaseSeconds * 0.3));
+  const unmeasuredSeconds = Math.max(1, Math.round(ctx.options.warmupSeconds / 2));
+  const abba = ['gateway', 'direct', 'direct', 'gateway'] as const;
+  const order = [...abba, ...abba, ...abba, ...abba];
   const phases: Phase[] = [];
   const before = parsePrometheus(await child.call<string>('metrics'));
   for (const path of order) {
-    await load(path, ctx.options.warmupSeconds);
+    await load(path, unmeasuredSeconds);
     const start = await child.call<CpuSample>('cpuUsage');
     const result = await load(path, phaseSeconds);
     const end = await child.call<CpuSample>('cpuUsage');
     const used = cpuMicros(start, end);
-    phases.push({ path, load: result, cpuMicros: used, cpuMicrosPerRequest: used / Math.max(1, result.ok) });
-    ctx.log(`(b) ${path}: ${fmt.rate(result.requestsPerSecond)} req/s, ${fmt.us(used / Math.max(1, result.ok))} CPU/request, errors ${result.requests - result.ok}`);
+    const requests = Math.max(1, result.ok);
+    phases.push({
+      path,
+      load: result,
+      cpuMicros: used,
+      cpuMicrosPerRequest: used / requests,
+      systemMicrosPerRequest: (end.system - start.system) / requests,
+      gcMinorMicrosPerRequest: ((end.gcMinorMs - start.gcMinorMs) * 1000) / requests,
+      gcMajorMicrosPerRequest: ((end.gcMajorMs - start.gcMajorMs) * 1000) / requests,
+    });
+    const gc = phases.at(-1)!;
+    ctx.log(
+      `(b) ${path}: ${fmt.rate(result.requestsPerSecond)} req/s, ${fmt.us(used / requests)} CPU/request (system ${fmt.us(gc.systemMicrosPerRequest)}, GC ${fmt.us(gc.gcMinorMicrosPerRequest)} + ${fmt.us(gc.gcMajorMicrosPerRequest)}), errors ${result.requests - result.ok}`,
+    );
     if (result.ok < result.requests) throw new Error(`${path}: ${result.requests - result.ok} failed requests, first: ${result.firstError}`);
   }
   const cacheNotes = describeCacheCounters(before, parsePrometheus(await child.call<string>('metrics')), `All ${order.length} phases (warm-ups included), in the service`);
@@ -134,16 +155,18 @@ async function gatewayOverhead(ctx: BenchContext, child: BenchChild<EdgeInfo>): 
         'The service answers a lookup by number from the hot cache (the number → key mapping is cached too: `code_hit` in the counters below), on both paths alike.',
       'One child process runs master-data service (PostgreSQL + Redis) + subgraph + gateway; it reports process.cpuUsage() (user + system, all threads) around each phase. ' +
         `Load from the parent with autocannon, ${CONNECTIONS} connections. Warm-up: every key through both paths, then ${warmupSeconds} s of load on each path twice (gateway, direct, gateway, direct), unmeasured. ` +
-        `Then ${order.length} phases in the order ${order.join(', ')} (ABBA twice, so drift and bursts of other work fall on both paths), each ${ctx.options.warmupSeconds} s unmeasured + ${phaseSeconds} s measured; median per path.`,
+        `Then ${order.length} phases, ABBA ${order.length / 4} times (${abba.join(', ')}, …), so drift and bursts of other work fall on both paths, each ${unmeasuredSeconds} s unmeasured + ${phaseSeconds} s measured; median per path.`,
       'CPU per request = child CPU µs during the phase / successful requests. The gateway path spends gateway + subgraph + service CPU; the direct path subgraph + service CPU.',
       `Spread within this run, gateway/direct per adjacent pair of phases: ${pairRatios.map((r) => fmt.ratio(r)).join(', ')}.`,
       ...cacheNotes,
       '',
-      '| phase | path | req/s | p50 | p99 | requests | CPU/request |',
-      '|---|---|---|---|---|---|---|',
+      'Of the CPU column: system = kernel time (process.cpuUsage().system, mostly socket reads and writes); GC = main-thread garbage-collection pauses (PerformanceObserver `gc` entries), scavenges and full collections.',
+      '',
+      '| phase | path | req/s | p50 | p99 | requests | CPU/request | of it system | GC scavenge | GC full |',
+      '|---|---|---|---|---|---|---|---|---|---|',
       ...phases.map(
         (p, i) =>
-          `| ${i + 1} | ${p.path} | ${fmt.rate(p.load.requestsPerSecond)} | ${fmt.ms(p.load.p50Ms)} | ${fmt.ms(p.load.p99Ms)} | ${p.load.ok} | ${fmt.us(p.cpuMicrosPerRequest)} |`,
+          `| ${i + 1} | ${p.path} | ${fmt.rate(p.load.requestsPerSecond)} | ${fmt.ms(p.load.p50Ms)} | ${fmt.ms(p.load.p99Ms)} | ${p.load.ok} | ${fmt.us(p.cpuMicrosPerRequest)} | ${fmt.us(p.systemMicrosPerRequest)} | ${fmt.us(p.gcMinorMicrosPerRequest)} | ${fmt.us(p.gcMajorMicrosPerRequest)} |`,
       ),
     ],
     limits: [
