@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   log(`benchmarks ${[...options.only].join(', ')}${options.quick ? ' (quick)' : ''}`);
   try {
     if (options.only.has('a')) results.push(...(await attempt(['a'], async () => [await (await import('./suites/grpc-get-customer.js')).benchGrpcGetCustomer(ctx)])));
-    const edge = ['b', 'c', 'e'].filter((id) => options.only.has(id));
+    const edge = ['b', 'c', 'e', 'f'].filter((id) => options.only.has(id));
     if (edge.length > 0) results.push(...(await attempt(edge, async () => (await import('./suites/graphql-edge.js')).benchGraphqlEdge(ctx))));
     if (options.only.has('d')) results.push(...(await attempt(['d'], async () => [await (await import('./suites/customer-sync.js')).benchCustomerSync(ctx)])));
   } finally {

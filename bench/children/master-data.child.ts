@@ -8,14 +8,16 @@
  * BENCH_CUSTOMERS (fixture customer scale), BENCH_CACHE_PREFIX (Redis key prefix of this run).
  *
  * With `--edge` it also runs two more identical paths for benchmark (e), one verifying tokens and
- * one not: each another service on the same mirror and cache, its subgraph and a gateway.
+ * one not: each another service on the same mirror and cache, its subgraph and a gateway; and for
+ * benchmark (f) two more gateways in front of the main subgraph: our gateway with no edge
+ * protections, and Hive Gateway on the same supergraph.
  *
  * The service verifies a bearer token on every call, as deployed. It trusts a throwaway issuer
  * shaped like identity's (keys in process instead of a JWKS URL) and hands the parent
  * `authorization`, a signed-in user's header valid for the whole run, to send with every call.
  */
 import { readFile } from 'node:fs/promises';
-import type { IncomingMessage } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer } from 'node:net';
 import { type Caller, createBearerAuthenticator, createLogger, createRedis, createTokenVerifier } from '@core/platform';
 import { createTestIssuer } from '@core/testing';
@@ -26,6 +28,21 @@ import { createGateway } from '@core/federation-gateway';
 import { serveParent, type ChildHandlers } from '../lib/child.js';
 
 const edge = process.argv.includes('--edge');
+
+/**
+ * Hive Gateway, loaded by a non-literal specifier so the type-checker does not load its typings:
+ * they reference the DOM library (via @whatwg-node/fetch), which changes Node's global types
+ * (BlobPart, Buffer) for the whole project. The few options used here are typed below.
+ */
+const HIVE_GATEWAY_RUNTIME: string = '@graphql-hive/gateway-runtime';
+type CreateHiveGateway = (config: {
+  supergraph: string;
+  transportEntries: Record<string, { location: string }>;
+  propagateHeaders: { fromClientToSubgraphs: (payload: { request: Request }) => Record<string, string> };
+  logging: string;
+  landingPage: boolean;
+  graphiql: boolean;
+}) => ((req: IncomingMessage, res: import('node:http').ServerResponse) => void) & { dispose(): Promise<void> };
 
 await serveParent(async () => {
   const logger = createLogger('bench-master-data', { level: process.env.BENCH_LOG_LEVEL ?? 'warn' });
@@ -61,7 +78,17 @@ await serveParent(async () => {
     const initial = await service.waitForInitialSync();
     if (initial.entitiesFailed.length > 0) throw new Error(`initial sync failed for ${initial.entitiesFailed.join(', ')}; see the child log`);
 
-    let graphql: { gatewayUrl: string; subgraphUrl: string; verifiedGatewayUrl: string; plainGatewayUrl: string; authorizations: string[] } | undefined;
+    let graphql:
+      | {
+          gatewayUrl: string;
+          subgraphUrl: string;
+          verifiedGatewayUrl: string;
+          plainGatewayUrl: string;
+          engineGatewayUrl: string;
+          hiveGatewayUrl: string;
+          authorizations: string[];
+        }
+      | undefined;
     if (edge) {
       const supergraphSdl = await readFile(new URL('../../federation-gateway/supergraph.graphql', import.meta.url), 'utf8');
       const redis = createRedis('redis://127.0.0.1:6379', logger);
@@ -115,11 +142,52 @@ await serveParent(async () => {
       const verifiedGatewayUrl = await startPath(true);
       const plainGatewayUrl = await startPath(false);
 
+      // Benchmark (f): the two gateway engines alone in front of the main subgraph. Ours without
+      // token verification or rate limiting (Hive Gateway here has neither); both pass the
+      // client's authorization header on, which the service verifies.
+      const engineGateway = await createGateway({
+        supergraphSdl,
+        logger,
+        host: '127.0.0.1',
+        port: 0,
+        subgraphUrls: { masterdata: subgraph.url },
+        rateLimitPerMinute: 0,
+      });
+      stops.push(() => engineGateway.stop());
+      const { createGatewayRuntime } = (await import(HIVE_GATEWAY_RUNTIME)) as { createGatewayRuntime: CreateHiveGateway };
+      const hive = createGatewayRuntime({
+        supergraph: supergraphSdl,
+        transportEntries: { masterdata: { location: subgraph.url } },
+        propagateHeaders: {
+          fromClientToSubgraphs: ({ request }: { request: Request }) => ({ authorization: request.headers.get('authorization') ?? '' }),
+        },
+        logging: 'error',
+        landingPage: false,
+        graphiql: false,
+      });
+      const hiveServer = createHttpServer(hive);
+      await new Promise<void>((resolve) => hiveServer.listen(0, '127.0.0.1', resolve));
+      stops.push(async () => {
+        await new Promise<void>((resolve) => hiveServer.close(() => resolve()));
+        hiveServer.closeAllConnections();
+        await hive.dispose();
+      });
+      const hiveAddress = hiveServer.address();
+      const hiveGatewayUrl = `http://127.0.0.1:${typeof hiveAddress === 'object' && hiveAddress ? hiveAddress.port : 0}/graphql`;
+
       // Many users, one token each: the verified-token cache holds each one after its first use.
       const authorizations = await Promise.all(
         Array.from({ length: 200 }, (_, i) => issuer.bearer([], { sub: `bench-user-${i}`, ttlSeconds: 24 * 3600 })),
       );
-      graphql = { gatewayUrl: gateway.url, subgraphUrl: subgraph.url, verifiedGatewayUrl, plainGatewayUrl, authorizations };
+      graphql = {
+        gatewayUrl: gateway.url,
+        subgraphUrl: subgraph.url,
+        verifiedGatewayUrl,
+        plainGatewayUrl,
+        engineGatewayUrl: engineGateway.url,
+        hiveGatewayUrl,
+        authorizations,
+      };
     }
 
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;

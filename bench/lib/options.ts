@@ -11,7 +11,7 @@ export interface BenchOptions {
   readonly syncRows: number;
 }
 
-export const benchmarkIds = ['a', 'b', 'c', 'd', 'e'] as const;
+export const benchmarkIds = ['a', 'b', 'c', 'd', 'e', 'f'] as const;
 
 export function loadBenchOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions {
   const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';

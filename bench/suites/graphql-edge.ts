@@ -13,6 +13,10 @@ interface EdgeInfo {
   verifiedGatewayUrl: string;
   /** (e): the identical fresh path with token verification off at both hops (the baseline). */
   plainGatewayUrl: string;
+  /** (f): our gateway with no token verification and no rate limit, in front of the main subgraph. */
+  engineGatewayUrl: string;
+  /** (f): Hive Gateway on the same supergraph, in front of the main subgraph. */
+  hiveGatewayUrl: string;
   /** One signed-in user's `authorization` header. */
   authorization: string;
   /** 200 users' headers, one token each. */
@@ -35,6 +39,7 @@ export async function benchGraphqlEdge(ctx: BenchContext): Promise<BenchResult[]
   const wantB = ctx.options.only.has('b');
   const wantC = ctx.options.only.has('c');
   const wantE = ctx.options.only.has('e');
+  const wantF = ctx.options.only.has('f');
   const customers = ctx.options.quick ? 2_000 : 10_000;
   const database = await ctx.freshDatabase('bench_bc');
   const child = await startChild<EdgeInfo>('master-data', {
@@ -48,6 +53,7 @@ export async function benchGraphqlEdge(ctx: BenchContext): Promise<BenchResult[]
     if (wantB) results.push(await gatewayOverhead(ctx, child));
     if (wantC) results.push(await callsPerPage(ctx, child));
     if (wantE) results.push(await verificationOverhead(ctx, child));
+    if (wantF) results.push(await gatewayEngines(ctx, child));
   } finally {
     await child.stop();
   }
@@ -299,4 +305,74 @@ async function verificationOverhead(ctx: BenchContext, child: BenchChild<EdgeInf
 
 function isMasterData(sample: { labels: Record<string, string> }): boolean {
   return !(sample.labels.service ?? '').includes('grpc.health') && !(sample.labels.service ?? '').includes('reflection');
+}
+
+/**
+ * (f) CPU per customer-by-code request through our gateway (Apollo Gateway on Apollo Server, edge
+ * protections off) against Hive Gateway on the same supergraph, both in front of the same subgraph.
+ * No target: it shows how much of the gateway's cost (b) is the engine's.
+ */
+async function gatewayEngines(ctx: BenchContext, child: BenchChild<EdgeInfo>): Promise<BenchResult> {
+  const title = 'customer by code: our gateway vs Hive Gateway on the same supergraph, CPU/request';
+  const keys = await child.call<Array<{ id: number; number: string }>>('customerKeys', { limit: 2_000 });
+  const variables = keys.map((k) => ({ n: k.number }));
+  const auth = { authorization: child.info.authorization };
+  const urls = { ours: child.info.engineGatewayUrl, hive: child.info.hiveGatewayUrl };
+  for (const [path, url] of Object.entries(urls)) {
+    const sample = await graphqlRequest<{ customer: { code: string; name: string } | null }>(url, CUSTOMER_QUERY, variables[0]!, auth);
+    if (sample.customer?.code !== keys[0]!.number) throw new Error(`${path} gateway answered ${JSON.stringify(sample)} for customer ${keys[0]!.number}`);
+  }
+  const load = (url: string, seconds: number, maxRequests = 1_000_000) =>
+    runGraphqlLoad({ url, query: CUSTOMER_QUERY, variables, connections: CONNECTIONS, seconds, maxRequests, headers: [auth] });
+  for (const url of Object.values(urls)) {
+    const warm = await load(url, 120, variables.length);
+    if (warm.ok < warm.requests) throw new Error(`warming ${url} failed: ${warm.firstError}`);
+  }
+  const warmupSeconds = 2 * ctx.options.warmupSeconds + 2;
+  for (const path of ['ours', 'hive', 'ours', 'hive'] as const) await load(urls[path], warmupSeconds);
+
+  const phaseSeconds = Math.max(2, Math.round(ctx.options.phaseSeconds * 0.3));
+  const unmeasuredSeconds = Math.max(1, Math.round(ctx.options.warmupSeconds / 2));
+  const abba = ['ours', 'hive', 'hive', 'ours'] as const;
+  const order = [...abba, ...abba, ...abba, ...abba];
+  const phases: Array<{ path: keyof typeof urls; load: HttpLoadResult; cpuMicrosPerRequest: number; systemMicrosPerRequest: number }> = [];
+  for (const path of order) {
+    await load(urls[path], unmeasuredSeconds);
+    const start = await child.call<CpuSample>('cpuUsage');
+    const result = await load(urls[path], phaseSeconds);
+    const end = await child.call<CpuSample>('cpuUsage');
+    const requests = Math.max(1, result.ok);
+    phases.push({ path, load: result, cpuMicrosPerRequest: cpuMicros(start, end) / requests, systemMicrosPerRequest: (end.system - start.system) / requests });
+    ctx.log(`(f) ${path}: ${fmt.rate(result.requestsPerSecond)} req/s, ${fmt.us(phases.at(-1)!.cpuMicrosPerRequest)} CPU/request, errors ${result.requests - result.ok}`);
+    if (result.ok < result.requests) throw new Error(`${path}: ${result.requests - result.ok} failed requests, first: ${result.firstError}`);
+  }
+  const ours = median(phases.filter((p) => p.path === 'ours').map((p) => p.cpuMicrosPerRequest));
+  const hive = median(phases.filter((p) => p.path === 'hive').map((p) => p.cpuMicrosPerRequest));
+  const ratio = ours / hive;
+  return {
+    id: 'f',
+    title,
+    status: 'ran',
+    subject: `${fmt.us(ours)}/req our gateway`,
+    baseline: `${fmt.us(hive)}/req Hive Gateway`,
+    ratio: fmt.ratio(ratio),
+    details: [
+      `Query: \`${CUSTOMER_QUERY}\`, the number rotating over ${variables.length.toLocaleString('en-US')} customers, one user's bearer token passed on to the service by both gateways.`,
+      'Ours: `createGateway` (Apollo Server 5 + Apollo Gateway 2 over the committed supergraph, the undici subgraph client, metrics and query-limit plugins) with token verification and rate limiting off. ' +
+        'Hive Gateway: `@graphql-hive/gateway-runtime` with its defaults on the same supergraph text, the subgraph location overridden, served by node:http. Both in front of the same master-data subgraph and service, in the same child process.',
+      `Phases: every key through both, ${warmupSeconds} s of load on each twice, then ${order.length} phases ABBA (${abba.join(', ')}, …), each ${unmeasuredSeconds} s unmeasured + ${phaseSeconds} s measured, ${CONNECTIONS} connections; median per path. CPU = the child's process.cpuUsage() per successful request (gateway + subgraph + service).`,
+      '',
+      '| phase | gateway | req/s | p50 | p99 | requests | CPU/request | of it system |',
+      '|---|---|---|---|---|---|---|---|',
+      ...phases.map(
+        (p, i) =>
+          `| ${i + 1} | ${p.path} | ${fmt.rate(p.load.requestsPerSecond)} | ${fmt.ms(p.load.p50Ms)} | ${fmt.ms(p.load.p99Ms)} | ${p.load.ok} | ${fmt.us(p.cpuMicrosPerRequest)} | ${fmt.us(p.systemMicrosPerRequest)} |`,
+      ),
+    ],
+    limits: [
+      'No target in the issue; DESIGN §8 asks for the comparison. Both sides include the same subgraph and service work, so the ratio understates the difference between the engines themselves.',
+      'Hive Gateway runs with its defaults (no plugins added); ours carries its metrics and query-limit plugins and the persisted-query cache, as deployed.',
+    ],
+    data: { phases, ours, hive, ratio },
+  };
 }
