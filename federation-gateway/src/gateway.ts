@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
-import { createMetrics, DomainError, type Logger, type Metrics, type Redis, redisReady } from '@core/platform';
+import { createMetrics, DomainError, type Logger, logConnectionErrors, type Metrics, type Redis, redisReady } from '@core/platform';
 import { createRedisKeyValueCache } from '@core/platform/apq-cache';
 import { type GraphQLHttpRoute, startGraphQLHttpServer } from '@core/platform/graphql-http';
 import { createRateLimiter, type RateLimiter } from '@core/platform/rate-limit';
@@ -110,9 +110,6 @@ async function subgraphAnswers(url: string, timeoutMs: number): Promise<boolean>
   }
 }
 
-/** How often a failing rate-limit connection is logged while Redis stays down. */
-const LIMITER_ERROR_LOG_INTERVAL_MS = 10_000;
-
 /**
  * The rate limiter's own connection to the shared Redis: the same server and fail-fast settings,
  * without auto-pipelining. The limiter already sends one script call per event-loop turn for
@@ -125,18 +122,7 @@ const LIMITER_ERROR_LOG_INTERVAL_MS = 10_000;
  */
 async function limiterConnection(redis: Redis, name: string, logger: Logger): Promise<Redis> {
   const connection = redis.duplicate({ enableAutoPipelining: false, connectionName: name });
-  let lastLogged = 0;
-  let suppressed = 0;
-  connection.on('error', (err: Error) => {
-    const now = Date.now();
-    if (now - lastLogged < LIMITER_ERROR_LOG_INTERVAL_MS) {
-      suppressed += 1;
-      return;
-    }
-    logger.warn({ err: { message: err.message }, suppressed, connection: 'rate limiter' }, 'redis connection error');
-    lastLogged = now;
-    suppressed = 0;
-  });
+  logConnectionErrors(connection, logger, 'rate limiter');
   if (redis.status === 'ready') await redisReady(connection, 2_000);
   return connection;
 }

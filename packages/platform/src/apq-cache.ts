@@ -1,5 +1,5 @@
 import { Counter } from 'prom-client';
-import type { Logger } from './logger.js';
+import { type Logger, throttledWarn } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { Redis } from './redis.js';
 
@@ -26,8 +26,6 @@ export interface RedisKeyValueCacheOptions {
   /** Registers `kv_cache_errors_total{cache,operation}` here when given. */
   metrics?: Metrics;
 }
-
-const ERROR_LOG_INTERVAL_MS = 10_000;
 
 function errorCounter(metrics: Metrics): Counter<'cache' | 'operation'> {
   const name = `${metrics.prefix}kv_cache_errors_total`;
@@ -56,18 +54,10 @@ export function createRedisKeyValueCache(options: RedisKeyValueCacheOptions): Ke
   const defaultTtl = options.defaultTtlSeconds ?? 86_400;
   if (!Number.isInteger(defaultTtl) || defaultTtl < 1) throw new Error(`cache ${prefix}: defaultTtlSeconds must be a positive integer, got ${defaultTtl}`);
   const errors = options.metrics ? errorCounter(options.metrics) : undefined;
-  let lastLogged = 0;
-  let suppressed = 0;
+  const warn = throttledWarn(logger);
   const failed = (operation: string, err: unknown) => {
     errors?.inc({ cache: prefix, operation });
-    const now = Date.now();
-    if (now - lastLogged < ERROR_LOG_INTERVAL_MS) {
-      suppressed += 1;
-      return;
-    }
-    logger.warn({ err: { message: err instanceof Error ? err.message : String(err) }, cache: prefix, operation, suppressed }, 'redis cache operation failed');
-    lastLogged = now;
-    suppressed = 0;
+    warn({ err: { message: err instanceof Error ? err.message : String(err) }, cache: prefix, operation }, 'redis cache operation failed');
   };
 
   return {

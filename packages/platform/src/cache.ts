@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { Counter, Gauge } from 'prom-client';
-import type { Logger } from './logger.js';
+import { type Logger, throttledWarn } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { createRedisSubscriber } from './redis.js';
 
@@ -51,8 +51,6 @@ export interface RedisCacheOptions {
   metrics?: Metrics;
 }
 
-const ERROR_LOG_INTERVAL_MS = 10_000;
-
 function cacheErrorCounter(metrics: Metrics | undefined): Counter<'operation'> | undefined {
   if (!metrics) return undefined;
   const existing = metrics.registry.getSingleMetric('cache_errors_total') as Counter<'operation'> | undefined;
@@ -73,14 +71,10 @@ function cacheErrorCounter(metrics: Metrics | undefined): Counter<'operation'> |
  */
 export function createRedisCache(redis: Redis, { prefix, logger, metrics }: RedisCacheOptions): Cache {
   const errors = cacheErrorCounter(metrics);
-  let lastLogged = 0;
+  const warn = throttledWarn(logger);
   const failed = (operation: string, err: unknown) => {
     errors?.inc({ operation });
-    const now = Date.now();
-    if (now - lastLogged >= ERROR_LOG_INTERVAL_MS) {
-      lastLogged = now;
-      logger.warn({ err, operation }, 'cache operation failed; treated as miss');
-    }
+    warn({ err, operation }, 'cache operation failed; treated as miss');
   };
   const k = (key: string) => prefix + key;
   const get = async (key: string): Promise<string | undefined> => {
@@ -270,16 +264,12 @@ export function createTieredCache(options: TieredCacheOptions): TieredCache {
   const localMiss = lookups?.labels('miss');
   let active = invalidation === undefined;
   let closed = false;
-  let lastLogged = 0;
+  const warn = throttledWarn(logger);
   const activeWaiters = new Set<(active: boolean) => void>();
 
   const failed = (operation: string, err: unknown) => {
     errors?.inc({ operation });
-    const now = Date.now();
-    if (now - lastLogged >= ERROR_LOG_INTERVAL_MS) {
-      lastLogged = now;
-      logger.warn({ err, operation }, 'cache eviction notice failed; local copies are bounded by their TTL');
-    }
+    warn({ err, operation }, 'cache eviction notice failed; local copies are bounded by their TTL');
   };
 
   const setActive = (value: boolean) => {

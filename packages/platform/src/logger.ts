@@ -42,3 +42,39 @@ export function createLogger(name: string, options: LoggerOptions = {}): Logger 
     options.destination,
   );
 }
+
+/** A warning that repeats while something stays broken, written at most once per interval. */
+export interface ThrottledWarn {
+  /** Writes the warning with `suppressed` (how many were held back since the last one), or holds it back. */
+  (fields: Record<string, unknown>, message: string): void;
+  /** Starts over (e.g. once the failing thing is back); says whether anything was written before. */
+  reset(): boolean;
+}
+
+/**
+ * A warn logger for failures that repeat on every request while a dependency is down (Redis, a
+ * cache): the first is written at once, later ones at most every `intervalMs` with the count held
+ * back in between, so an outage neither floods the log nor goes unseen.
+ */
+export function throttledWarn(logger: Logger, intervalMs = 10_000): ThrottledWarn {
+  let lastLogged = 0;
+  let suppressed = 0;
+  const warn = (fields: Record<string, unknown>, message: string) => {
+    const now = Date.now();
+    if (lastLogged !== 0 && now - lastLogged < intervalMs) {
+      suppressed += 1;
+      return;
+    }
+    logger.warn({ ...fields, suppressed }, message);
+    lastLogged = now;
+    suppressed = 0;
+  };
+  return Object.assign(warn, {
+    reset() {
+      const logged = lastLogged !== 0;
+      lastLogged = 0;
+      suppressed = 0;
+      return logged;
+    },
+  });
+}

@@ -1,6 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Logger } from './logger.js';
+import { type Logger, throttledWarn } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { Redis } from './redis.js';
 
@@ -40,8 +40,6 @@ export interface RateLimiterOptions {
   metrics?: Metrics;
 }
 
-/** How often a store failure is logged while Redis stays unavailable. */
-const STORE_ERROR_LOG_INTERVAL_MS = 10_000;
 
 /** One counter per registry, shared by every limiter registered there (labelled by prefix). */
 function storeErrorCounter(metrics: Metrics): Counter<'limiter'> {
@@ -141,25 +139,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   client.defineCommand(BATCH_COMMAND, { lua: BATCH_LUA });
   const durationMs = Math.max(1, Math.round(duration * 1000));
   const storeErrors = options.metrics ? storeErrorCounter(options.metrics).labels(keyPrefix) : undefined;
-  let lastLogged = 0;
-  let unlogged = 0;
+  const warn = throttledWarn(logger);
 
   /** Decides every call of a failed batch per process, in arrival order, counting and logging each. */
   const fallBack = (batch: Batch, err: unknown) => {
     for (const [key, waiters] of batch) {
       for (const resolve of waiters) {
         storeErrors?.inc();
-        const now = Date.now();
-        if (now - lastLogged >= STORE_ERROR_LOG_INTERVAL_MS) {
-          logger.warn(
-            { err: { message: (err as Error)?.message ?? String(err) }, limiter: keyPrefix, suppressed: unlogged },
-            'rate limiter store (Redis) failed; limiting per process until it is back',
-          );
-          lastLogged = now;
-          unlogged = 0;
-        } else {
-          unlogged += 1;
-        }
+        warn({ err: { message: (err as Error)?.message ?? String(err) }, limiter: keyPrefix }, 'rate limiter store (Redis) failed; limiting per process until it is back');
         // RateLimiterMemory counts synchronously when called, so the calls keep arrival order.
         memoryConsume(key).then(resolve, (unexpected: unknown) => {
           logger.error({ err: unexpected, limiter: keyPrefix }, 'rate limiter in-memory fallback failed; allowing the request');

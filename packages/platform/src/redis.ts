@@ -1,31 +1,18 @@
 import { Redis } from 'ioredis';
-import type { Logger } from './logger.js';
+import { type Logger, throttledWarn } from './logger.js';
 
 export { Redis };
 
-/** How often a persistent connection error is logged while Redis stays down. */
-const ERROR_LOG_INTERVAL_MS = 10_000;
-
 /**
  * Logs a connection's errors at most every 10 s (counting the ones in between) instead of letting
- * them reach ioredis' unhandled 'error' path, and notes when the connection is back.
+ * them reach ioredis' unhandled 'error' path, and notes when the connection is back. For every
+ * connection a process opens: {@link createRedis} does it for its clients.
  */
-function logConnectionErrors(redis: Redis, logger: Logger, connection: string): void {
-  let lastLogged = 0;
-  let suppressed = 0;
-  redis.on('error', (err: Error) => {
-    const now = Date.now();
-    if (now - lastLogged < ERROR_LOG_INTERVAL_MS) {
-      suppressed += 1;
-      return;
-    }
-    logger.warn({ err: { message: err.message }, suppressed, connection }, 'redis connection error');
-    lastLogged = now;
-    suppressed = 0;
-  });
+export function logConnectionErrors(redis: Redis, logger: Logger, connection: string): void {
+  const warn = throttledWarn(logger);
+  redis.on('error', (err: Error) => warn({ err: { message: err.message }, connection }, 'redis connection error'));
   redis.on('ready', () => {
-    if (lastLogged !== 0) logger.info({ connection }, 'redis connection restored');
-    lastLogged = 0;
+    if (warn.reset()) logger.info({ connection }, 'redis connection restored');
   });
 }
 
