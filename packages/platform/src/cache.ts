@@ -4,6 +4,7 @@ import { LRUCache } from 'lru-cache';
 import { Counter, Gauge } from 'prom-client';
 import { type Logger, throttledWarn } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { plainCounter } from './plain-metrics.js';
 import { createRedisSubscriber } from './redis.js';
 
 /**
@@ -258,8 +259,8 @@ export function createTieredCache(options: TieredCacheOptions): TieredCache {
   const origin = randomUUID();
   const errors = cacheErrorCounter(metrics);
   const activeGauge = localTierGauge(metrics);
-  // Bound once: labelled lookups on every hit would cost a label hash per call.
-  const lookups = localLookupCounter(metrics);
+  // Plain numbers, bound once: a prom-client increment hashes its labels on every hit.
+  const lookups = plainCounter(metrics, 'cache_local_lookups_total', 'Lookups in the in-process cache tier by result (a miss goes on to the shared cache)', ['result']);
   const localHit = lookups?.labels('hit');
   const localMiss = lookups?.labels('miss');
   let active = invalidation === undefined;
@@ -483,20 +484,6 @@ export function createTieredCache(options: TieredCacheOptions): TieredCache {
       subscriber?.disconnect();
     },
   };
-}
-
-function localLookupCounter(metrics: Metrics | undefined): Counter<'result'> | undefined {
-  if (!metrics) return undefined;
-  const existing = metrics.registry.getSingleMetric('cache_local_lookups_total') as Counter<'result'> | undefined;
-  return (
-    existing ??
-    new Counter({
-      name: 'cache_local_lookups_total',
-      help: 'Lookups in the in-process cache tier by result (a miss goes on to the shared cache)',
-      labelNames: ['result'],
-      registers: [metrics.registry],
-    })
-  );
 }
 
 function localTierGauge(metrics: Metrics | undefined): Gauge | undefined {

@@ -6,6 +6,7 @@ export * from './redis.js';
 export * from './cache.js';
 export * from './lock.js';
 export * from './metrics.js';
+export { PlainCounter, type PlainCounterSeries, plainCounter } from './plain-metrics.js';
 export * from './http.js';
 export * from './orm.js';
 export * from './grpc/server.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
-import { singleFlight, unavailable, type Cache, type CacheEntry, type Logger, type Metrics } from '@core/platform';
+import { singleFlight, unavailable, plainCounter, type Cache, type CacheEntry, type Logger, type Metrics } from '@core/platform';
 import { Counter } from 'prom-client';
 import type { EntityDef } from '../domain/catalogue.types.js';
 import { decodeRecordKey, encodeRecordKey } from '../domain/record-key.js';
@@ -192,7 +192,8 @@ export function createRecordStore(options: RecordStoreOptions): RecordStore {
   /** By `<entity>:<kind>`. */
   const generations = new Map<string, { value: string; until: number }>();
 
-  const lookups = counter(metrics, 'masterdata_cache_lookups_total', 'Record cache lookups by outcome', ['entity', 'result']);
+  // Counted on every read: plain numbers, exposed in prom-client's shape at scrape.
+  const lookups = plainCounter(metrics, 'masterdata_cache_lookups_total', 'Record cache lookups by outcome', ['entity', 'result']);
   const readThroughs = counter(metrics, 'masterdata_read_through_total', 'Source reads for records missing from the mirror', [
     'entity',
     'result',
