@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendGraphQLError } from '@core/platform/graphql-http';
 import type { RateLimiter } from '@core/platform/rate-limit';
 
 /** An IPv4 peer seen on a dual-stack socket (`::ffff:10.0.0.1`) under its plain IPv4 address. */
@@ -86,12 +87,6 @@ export function corsPolicy(options: CorsOptions): (req: IncomingMessage, res: Se
     res.writeHead(204).end();
     return true;
   };
-}
-
-/** Writes a GraphQL-shaped JSON error answer. */
-export function sendGraphQLError(res: ServerResponse, status: number, message: string, extensions: Record<string, unknown>, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-  res.end(JSON.stringify({ errors: [{ message, extensions }] }));
 }
 
 /**

@@ -4,10 +4,10 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloGateway } from '@apollo/gateway';
 import { createMetrics, DomainError, type Logger, logConnectionErrors, type Metrics, type Redis, redisReady } from '@core/platform';
 import { createRedisKeyValueCache } from '@core/platform/apq-cache';
-import { type GraphQLHttpRoute, startGraphQLHttpServer } from '@core/platform/graphql-http';
+import { type GraphQLHttpRoute, sendGraphQLError, startGraphQLHttpServer } from '@core/platform/graphql-http';
 import { createRateLimiter, type RateLimiter } from '@core/platform/rate-limit';
 import { Agent } from 'undici';
-import { admitRate, clientAddress, corsPolicy, forwardedFor, sendGraphQLError } from './edge.js';
+import { admitRate, clientAddress, corsPolicy, forwardedFor } from './edge.js';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits, queryLimitsPlugin } from './limits.js';
 import { edgeMetrics, graphQLMetricsPlugin } from './metrics.js';
 import { type GatewayCaller, type GatewayContext, SubgraphDataSource } from './subgraph-source.js';

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough, type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DomainError, type Logger, type Metrics } from '@core/platform';
+import { sendGraphQLError } from '@core/platform/graphql-http';
 import { assertObjectKey, newObjectKey, type ObjectStorage, type StoredObject, storageConfig } from '@core/platform/storage';
 import busboy from 'busboy';
 import { Counter } from 'prom-client';
@@ -206,7 +207,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 }
 
 function sendRefusal(res: ServerResponse, refusal: Refusal, headers: Record<string, string> = {}): void {
-  sendJson(res, refusal.status, { errors: [{ message: refusal.message, extensions: { code: refusal.code, reason: refusal.reason } }] }, headers);
+  sendGraphQLError(res, refusal.status, refusal.message, { code: refusal.code, reason: refusal.reason }, { 'cache-control': 'no-store', ...headers });
 }
 
 /** Whether the request may still have unread body bytes on the wire. */

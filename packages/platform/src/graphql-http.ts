@@ -40,11 +40,25 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   });
 }
 
+/**
+ * Answers a request refused before GraphQL ran (413, 401, 429, 503, …) the way GraphQL clients
+ * read errors: `{ "errors": [{ message, extensions }] }` as JSON, with any extra headers
+ * (`retry-after`, `www-authenticate`, …). The one writer of such answers for every HTTP route.
+ */
+export function sendGraphQLError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  extensions: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify({ errors: [{ message, extensions }] }));
+}
+
 function sendJsonError(res: ServerResponse, status: number, message: string, code: string): void {
   // After a refused body the rest of it is still on the wire: close the connection rather than read it.
-  const close = status === 413 ? { connection: 'close' } : {};
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...close });
-  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+  sendGraphQLError(res, status, message, { code }, status === 413 ? { connection: 'close' } : {});
 }
 
 /**
