@@ -161,7 +161,7 @@ export async function benchGrpcGetCustomer(ctx: BenchContext): Promise<BenchResu
         "mapping with rich details, undecodable requests, authentication) as one straight-line step on grpc-js's call, with no middleware generators and no per-call " +
         'copies of context or metadata; measured alone it adds a few µs per call over a bare grpc-js handler (as seven nice-grpc middleware layers it added ~25 µs). ' +
         'A CPU profile of the service (BENCH_PROFILE=1) puts grpc-js/http2 response handling at ~15% (a third of it copying the message into the frame), the ' +
-        'record-store read at ~9% (two LRU lookups), the access rule and handler at ~8%, token verification at ~4% and metrics at ~1%; the rest is grpc-js/http2 ' +
+        'record-store read at ~9% (two LRU lookups), the access check and handler at ~4–5%, token verification at ~4% and metrics at ~1%; the rest is grpc-js/http2 ' +
         'request handling (as in the baseline) and promise plumbing of the async handler chain.',
     ],
     data: { rounds, serviceRate, bareRate, ratio, serviceCpu, bareCpu, driverCpu, cpuBoundRatio: bareCpu / serviceCpu, customers, bareResponseBytes: bareResponse?.length, serviceResponseSizes },
