@@ -1,3 +1,4 @@
+import { Status } from 'nice-grpc';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectError, startTestIdentity, type TestIdentity } from './helpers.js';
 
@@ -103,6 +104,56 @@ describe('brute-force lock', () => {
     for (let i = 0; i < 5; i += 1) await expectError(wrong('123456789'), 'UNAUTHENTICATED', 'INVALID_CREDENTIALS');
     for (let i = 0; i < 5; i += 1) await expectError(wrong('multi@example.co.id'), 'UNAUTHENTICATED', 'INVALID_CREDENTIALS');
     await expectError(right('lock.multi'), 'UNAUTHENTICATED', 'ACCOUNT_LOCKED');
+  });
+});
+
+/** The account's lock as stored, and the audit events that report a lock of it. */
+async function lockRecordsOf(id: string) {
+  const [row] = await t.sql<{ locked_until: Date | null }>('SELECT locked_until FROM users WHERE id = ?', [id]);
+  const events = await t.sql<{ action: string; outcome: string; failure_reason: string; locked_until: string }>(
+    "SELECT action, outcome, failure_reason, after_state->>'lockedUntil' AS locked_until FROM audit_event WHERE target_type = 'user' AND target_id = ? AND after_state->>'lockedUntil' IS NOT NULL",
+    [id],
+  );
+  return { lockedUntil: row?.locked_until ? new Date(row.locked_until).toISOString() : null, events };
+}
+
+describe('the lock and its audit event', () => {
+  it('commit together: the locking failure leaves the lock and exactly one event naming it', async () => {
+    const id = await newAccount('lock.audited');
+    for (let i = 0; i < 9; i += 1) await expectError(wrong('lock.audited'), 'UNAUTHENTICATED', 'INVALID_CREDENTIALS');
+    expect(await lockRecordsOf(id)).toEqual({ lockedUntil: null, events: [] });
+    // The 10th failure locks the account and still answers as a wrong password.
+    await expectError(wrong('lock.audited'), 'UNAUTHENTICATED', 'INVALID_CREDENTIALS');
+    const { lockedUntil, events } = await lockRecordsOf(id);
+    expect(lockedUntil).toBe(new Date(t.clock().getTime() + 15 * MINUTE).toISOString());
+    expect(events).toEqual([{ action: 'identity.Login', outcome: 'failed', failure_reason: 'INVALID_CREDENTIALS', locked_until: lockedUntil }]);
+  });
+
+  it('roll back together: when the event cannot be written the account stays unlocked', async () => {
+    const id = await newAccount('lock.unrecorded');
+    for (let i = 0; i < 9; i += 1) await expectError(wrong('lock.unrecorded'), 'UNAUTHENTICATED', 'INVALID_CREDENTIALS');
+    // A real failure of the audit insert, in this suite's own database: events reporting a lock of this account are refused.
+    await t.sql(`CREATE FUNCTION refuse_lock_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit log unwritable'; END $$`);
+    await t.sql(
+      `CREATE TRIGGER refuse_lock_event BEFORE INSERT ON audit_event FOR EACH ROW WHEN (NEW.target_id = '${id}' AND NEW.after_state->>'lockedUntil' IS NOT NULL) EXECUTE FUNCTION refuse_lock_event()`,
+    );
+    try {
+      // The locking failure (in finish) and a reservation that finds the window full (in reserve) both fail whole.
+      for (const attempt of [wrong, right]) {
+        await expect(attempt('lock.unrecorded')).rejects.toMatchObject({ code: Status.INTERNAL });
+        expect(await lockRecordsOf(id)).toEqual({ lockedUntil: null, events: [] });
+      }
+      const locked = await t.sql("SELECT id FROM login_attempts WHERE user_id = ? AND outcome = 'locked'", [id]);
+      expect(locked).toEqual([]);
+    } finally {
+      await t.sql('DROP TRIGGER refuse_lock_event ON audit_event');
+      await t.sql('DROP FUNCTION refuse_lock_event()');
+    }
+    // The failure that could not be recorded still counts: the next attempt locks, recorded this time.
+    await expectError(right('lock.unrecorded'), 'UNAUTHENTICATED', 'ACCOUNT_LOCKED');
+    const { lockedUntil, events } = await lockRecordsOf(id);
+    expect(lockedUntil).toBe(new Date(t.clock().getTime() + 15 * MINUTE).toISOString());
+    expect(events).toEqual([{ action: 'identity.Login', outcome: 'failed', failure_reason: 'ACCOUNT_LOCKED', locked_until: lockedUntil }]);
   });
 });
 

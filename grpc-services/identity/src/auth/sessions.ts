@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DomainError, Logger } from '@core/platform';
+import type { Logger } from '@core/platform';
 import type { Counter } from 'prom-client';
 import {
   accountDisabled,
@@ -88,7 +88,9 @@ export function createSessions(deps: SessionDeps): Sessions {
 
   /**
    * One password check against the lock: reserve an attempt (refused while locked), verify,
-   * record the outcome. A failure that fills the window locks the account at once.
+   * record the outcome. A failure that fills the window locks the account at once. Every lock is
+   * written in one transaction with the refused event that reports it (the stores join the
+   * trail's transaction): neither commits without the other.
    */
   async function checkPassword(
     user: UserRecord,
@@ -98,37 +100,53 @@ export function createSessions(deps: SessionDeps): Sessions {
     remote: Remote,
     trail: AuditTrail,
   ): Promise<void> {
-    const refuse = async (error: DomainError, after?: object): Promise<never> => {
-      await trail.refused(error, { target: userTarget(user.id), after });
-      throw error;
-    };
-    const reservation = await attempts.reserve(user.id, login, remote, clock());
+    const target = userTarget(user.id);
+    // Refused while locked; a reservation that finds the window already full locks the account here.
+    const reservation = await trail.committed(
+      () => attempts.reserve(user.id, login, remote, clock()),
+      (reserved) =>
+        reserved.kind === 'locked' ? { target, after: { lockedUntil: reserved.until }, refusal: accountLocked(reserved.until) } : undefined,
+    );
     if (reservation.kind === 'locked') {
       logins.inc({ outcome: 'locked' });
       logger.warn({ userId: user.id, lockedUntil: reservation.until }, 'login refused: account locked');
-      return refuse(accountLocked(reservation.until), { lockedUntil: reservation.until });
+      throw accountLocked(reservation.until);
     }
-    let matches = false;
-    let lockedUntil: Date | undefined;
+    /**
+     * Ends the attempt as failed, with its refused event in the same transaction. `recordUnlocked`
+     * false records an event only when the failure locked the account (hashing threw: the call
+     * fails with that error, yet the lock it caused is recorded).
+     */
+    const finishFailed = async (recordUnlocked: boolean): Promise<Date | undefined> => {
+      const lockedUntil = await trail.committed(
+        () => attempts.finish(reservation.attemptId, user.id, 'failed', clock()),
+        (until) =>
+          until || recordUnlocked ? { target, after: until ? { lockedUntil: until } : undefined, refusal: invalidCredentials() } : undefined,
+      );
+      if (lockedUntil) logger.warn({ userId: user.id, lockedUntil }, 'account locked after too many failed logins');
+      return lockedUntil;
+    };
+    let matches: boolean;
     try {
       matches = await passwords.verify(passwordHash, password);
-    } finally {
+    } catch (err) {
       // Ends the attempt even when hashing throws, so a pending attempt never lingers as a failure.
-      if (!matches) {
-        lockedUntil = await attempts.finish(reservation.attemptId, user.id, 'failed', clock());
-        if (lockedUntil) logger.warn({ userId: user.id, lockedUntil }, 'account locked after too many failed logins');
-      }
+      await finishFailed(false);
+      throw err;
     }
     if (!matches) {
-      logins.inc({ outcome: 'failed' });
       // The failure that locks the account says so: the lock is what an administrator looks for.
-      return refuse(invalidCredentials(), lockedUntil ? { lockedUntil } : undefined);
+      await finishFailed(true);
+      logins.inc({ outcome: 'failed' });
+      throw invalidCredentials();
     }
     const outcome = user.status === 'active' ? 'succeeded' : 'disabled';
     await attempts.finish(reservation.attemptId, user.id, outcome, clock());
     if (outcome === 'disabled') {
       logins.inc({ outcome: 'disabled' });
-      return refuse(accountDisabled());
+      const error = accountDisabled();
+      await trail.refused(error, { target });
+      throw error;
     }
   }
 

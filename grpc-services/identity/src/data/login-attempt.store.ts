@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
 import { failureWindowStart, isLocked, mustLock, type LockoutPolicy } from '../domain/lockout.js';
-import { query, toDate, deleteInBatches } from './sql.js';
+import { query, toDate, deleteInBatches, storeEm } from './sql.js';
 
 /** Where a login attempt came from (peer address), for the attempt log. */
 export type Remote = string | null;
@@ -9,7 +9,11 @@ export type Remote = string | null;
 /** The outcome of reserving an attempt: go ahead and check the password, or refuse (locked). */
 export type Reservation = { readonly kind: 'reserved'; readonly attemptId: string } | { readonly kind: 'locked'; readonly until: Date };
 
-/** Login attempts and the account lock they drive. */
+/**
+ * Login attempts and the account lock they drive. `reserve` and `finish` join the caller's audited
+ * transaction when there is one (see `storeEm`), so a lock they write commits or rolls back with the
+ * audit event that describes it.
+ */
 export interface LoginAttemptStore {
   /**
    * Atomically decides whether one more password check is allowed for the account: under a row
@@ -70,7 +74,7 @@ export function createLoginAttemptStore(orm: MikroORM, policy: LockoutPolicy): L
 
   return {
     reserve(userId, login, remote, now) {
-      return orm.em.fork().transactional(async (em): Promise<Reservation> => {
+      return storeEm(orm).transactional(async (em): Promise<Reservation> => {
         const state = await lockState(em, userId);
         if (isLocked(state.lockedUntil, now)) {
           await insertAttempt(em, randomUUID(), userId, login, 'locked', remote, now);
@@ -89,7 +93,7 @@ export function createLoginAttemptStore(orm: MikroORM, policy: LockoutPolicy): L
     },
 
     finish(attemptId, userId, outcome, now) {
-      return orm.em.fork().transactional(async (em) => {
+      return storeEm(orm).transactional(async (em) => {
         const state = await lockState(em, userId);
         await query(em, 'UPDATE login_attempts SET outcome = ? WHERE id = ?', [outcome, attemptId]);
         if (outcome === 'succeeded') {
