@@ -53,7 +53,8 @@ describe('bootstrap administrator', () => {
     try {
       const { auditEvents } = await audit.client.listAuditEvents({ action: 'identity.BootstrapAdmin', pageSize: 10 }, t.as(again.tokens!.accessToken));
       expect(auditEvents).toHaveLength(1);
-      expect(auditEvents[0]).toMatchObject({ actorSubject: 'system:bootstrap', targetType: 'user', targetId: 'root.admin' });
+      // The target is the account's id, as for every other user event; the username is in `after`.
+      expect(auditEvents[0]).toMatchObject({ actorSubject: 'system:bootstrap', targetType: 'user', targetId: user!.id, after: { username: 'root.admin', roles: ['admin'] } });
       expect(JSON.stringify(auditEvents[0])).not.toContain('first-admin-password');
     } finally {
       audit.close();

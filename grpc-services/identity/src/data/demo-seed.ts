@@ -22,7 +22,7 @@ export async function seedDemoAccounts(users: UserStore, passwords: PasswordHash
       },
       now,
     );
-    if (inserted) created += 1;
+    if (inserted !== undefined) created += 1;
   }
   if (created > 0) logger.info({ created }, 'demo accounts created (password demo-<role>-pass)');
   return created;

@@ -107,8 +107,8 @@ export interface UserStore {
   passwordHashOf(id: string): Promise<string | undefined>;
   list(filter: UserListFilter, after: UserListPosition | undefined, limit: number): Promise<UserRecord[]>;
   create(user: NewUser, now: Date): Promise<UserRecord>;
-  /** Creates the user unless its username exists (demo seeding); true when created. */
-  createIfAbsent(user: NewUser, now: Date): Promise<boolean>;
+  /** Creates the user unless its username exists (demo seeding, bootstrap); the created user, undefined when it existed. */
+  createIfAbsent(user: NewUser, now: Date): Promise<UserRecord | undefined>;
   update(id: string, changes: UserChanges, now: Date): Promise<UserRecord | undefined>;
   setPasswordHash(id: string, passwordHash: string, now: Date): Promise<boolean>;
   /** Lifts a lock and forgets earlier failures. */
@@ -218,8 +218,8 @@ VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz, ?::timesta
     },
 
     async createIfAbsent(user, now) {
-      const rows = await insert(user, now, 'ON CONFLICT DO NOTHING');
-      return rows.length > 0;
+      const [row] = await insert(user, now, 'ON CONFLICT DO NOTHING');
+      return row ? toRecord(row) : undefined;
     },
 
     async update(id, changes, now) {

@@ -1,6 +1,7 @@
 import type { Logger, Scheduler } from '@core/platform';
 import type { MikroORM } from '@mikro-orm/core';
 import type { PasswordHasher } from '../auth/passwords.js';
+import { userTarget } from '../auth/sessions.js';
 import { createAuditTrail } from '../data/audit-trail.js';
 import type { LoginAttemptStore } from '../data/login-attempt.store.js';
 import type { RefreshTokenStore } from '../data/refresh-token.store.js';
@@ -72,10 +73,11 @@ export async function bootstrapAdmin(deps: BootstrapAdminDeps, username: string,
   );
   const passwordHash = await deps.passwords.hash(password);
   const account = { username, email: null, nip: null, name: 'Administrator', roles: [ADMIN_ROLE], scope: { area: '', region: '', unit: '', approvalLevel: null } };
+  // Targets the new user's id like every other user event; the username stays in `after`.
   const created = await trail.committed(
     () => deps.users.createIfAbsent({ ...account, passwordHash }, deps.clock()),
-    (inserted) => (inserted ? { target: { type: 'user', id: username }, after: account } : undefined),
+    (inserted) => (inserted ? { target: userTarget(inserted.id), after: account } : undefined),
   );
-  if (created) deps.logger.warn({ username }, 'created the bootstrap administrator; change its password after the first sign-in');
-  return created;
+  if (created) deps.logger.warn({ username, userId: created.id }, 'created the bootstrap administrator; change its password after the first sign-in');
+  return created !== undefined;
 }
