@@ -90,11 +90,12 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
 
   /**
    * The user a change acts on, row-locked in the change's transaction so `before` is exactly what
-   * the change replaced; NOT_FOUND (rolling the change back) when it is gone.
+   * the change replaced; NOT_FOUND (rolling the change back) when it is gone, naming the id as the
+   * caller `requested` it.
    */
-  const lockUser = async (id: string): Promise<UserRecord> => {
+  const lockUser = async (id: string, requested = id): Promise<UserRecord> => {
     const user = await users.findForUpdate(id);
-    if (!user) throw notFound('USER_NOT_FOUND', 'no user has this id', { id });
+    if (!user) throw notFound('USER_NOT_FOUND', 'no user has this id', { id: requested });
     return user;
   };
 
@@ -105,18 +106,26 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
   };
 
   /**
-   * One audited change of a user's record: locks the row, applies `change` and records the row
-   * before and after, all in one transaction.
+   * One audited change of a user's record: reads the user once, row-locked, hands it to `change`
+   * (which may refuse it, rolling everything back) and records the row before and after, all in
+   * one transaction. `id` is validated first (INVALID_ARGUMENT on `field`), before any transaction.
    */
-  const changeUser = async (context: Ctx, rpc: string, id: string, change: () => Promise<UserRecord | undefined>): Promise<UserRecord> => {
+  const changeUser = async (
+    context: Ctx,
+    rpc: string,
+    id: string,
+    change: (before: UserRecord) => Promise<UserRecord | undefined>,
+    field = 'id',
+  ): Promise<UserRecord> => {
+    const userId = requireUserId(id, field);
     const { updated } = await trail(context, rpc).committed(
       async () => {
-        const before = await lockUser(id);
-        const after = await change();
-        if (!after) throw notFound('USER_NOT_FOUND', 'no user has this id', { id });
+        const before = await lockUser(userId, id);
+        const after = await change(before);
+        if (!after) throw notFound('USER_NOT_FOUND', 'no user has this id', { id: userId });
         return { before, updated: after };
       },
-      (result) => ({ target: userTarget(id), before: result.before, after: result.updated }),
+      (result) => ({ target: userTarget(userId), before: result.before, after: result.updated }),
     );
     return updated;
   };
@@ -328,29 +337,27 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
     },
 
     async disableUser(request, context: Ctx) {
-      const user = await requireUser(request.id);
-      if (user.id === context.caller?.subject) {
-        throw failedPrecondition('CANNOT_DISABLE_SELF', 'an administrator cannot disable their own account');
-      }
       const now = clock();
-      const updated = await changeUser(context, 'DisableUser', user.id, async () => {
+      const updated = await changeUser(context, 'DisableUser', request.id, async (user) => {
+        // Refused inside the change: it rolls back with nothing recorded.
+        if (user.id === context.caller?.subject) {
+          throw failedPrecondition('CANNOT_DISABLE_SELF', 'an administrator cannot disable their own account');
+        }
         const after = await users.update(user.id, { status: 'disabled' }, now);
         await refreshTokens.revokeAllOf(user.id, now, 'user disabled');
         return after;
       });
-      await revocations.revoke(user.id, now);
+      await revocations.revoke(updated.id, now);
       return { user: toUserMessage(updated) };
     },
 
     async enableUser(request, context: Ctx) {
-      const user = await requireUser(request.id);
-      const updated = await changeUser(context, 'EnableUser', user.id, () => users.update(user.id, { status: 'active' }, clock()));
+      const updated = await changeUser(context, 'EnableUser', request.id, (user) => users.update(user.id, { status: 'active' }, clock()));
       return { user: toUserMessage(updated) };
     },
 
     async unlockUser(request, context: Ctx) {
-      const user = await requireUser(request.id);
-      const updated = await changeUser(context, 'UnlockUser', user.id, () => users.unlock(user.id, clock()));
+      const updated = await changeUser(context, 'UnlockUser', request.id, (user) => users.unlock(user.id, clock()));
       return { user: toUserMessage(updated) };
     },
 
