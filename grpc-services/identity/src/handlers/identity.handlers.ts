@@ -295,16 +295,11 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
         throw failedPrecondition('CANNOT_DISABLE_SELF', 'an administrator cannot disable their own account');
       }
       const now = clock();
-      const { updated } = await trail(context, 'UpdateUser').committed(
-        async () => {
-          const before = await lockUser(current.id);
-          const after = await users.update(current.id, changes, now);
-          if (!after) throw notFound('USER_NOT_FOUND', 'no user has this id', { id: current.id });
-          if (changes.status === 'disabled') await refreshTokens.revokeAllOf(current.id, now, 'user disabled');
-          return { before, updated: after };
-        },
-        (change) => ({ target: userTarget(current.id), before: change.before, after: change.updated }),
-      );
+      const updated = await changeUser(context, 'UpdateUser', current.id, async () => {
+        const after = await users.update(current.id, changes, now);
+        if (after && changes.status === 'disabled') await refreshTokens.revokeAllOf(current.id, now, 'user disabled');
+        return after;
+      });
       // Live access tokens carry the old roles, scope or status: every verifier stops accepting them.
       if (changes.status === 'disabled' || changes.roles || changes.scope) await revocations.revoke(current.id, now);
       return { user: toUserMessage(updated) };
