@@ -1,16 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import { createMetrics, DomainError, type Logger, logConnectionErrors, type Metrics, type Redis, redisReady } from '@core/platform';
-import { createRedisKeyValueCache } from '@core/platform/apq-cache';
+import { createMemoryKeyValueCache, createRedisKeyValueCache } from '@core/platform/apq-cache';
 import { type GraphQLHttpRoute, sendGraphQLError, startGraphQLHttpServer } from '@core/platform/graphql-http';
 import { createRateLimiter, type RateLimiter } from '@core/platform/rate-limit';
 import { Agent } from 'undici';
 import { admitRate, clientAddress, corsPolicy, forwardedFor } from './edge.js';
-import { DEFAULT_QUERY_LIMITS, type QueryLimits, queryLimitsPlugin } from './limits.js';
-import { edgeMetrics, graphQLMetricsPlugin } from './metrics.js';
-import { type GatewayCaller, type GatewayContext, SubgraphDataSource } from './subgraph-source.js';
+import { createGraphQLHost } from './graphql-host.js';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits.js';
+import { edgeMetrics, graphQLRequestMetrics } from './metrics.js';
+import { type GatewayCaller, SubgraphDataSource } from './subgraph-source.js';
 import { subgraphsOf } from './supergraph.js';
 
 export type { GatewayCaller, GatewayContext } from './subgraph-source.js';
@@ -159,26 +158,25 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const limits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.limits };
   const edge = edgeMetrics(metrics);
   const redisKeyPrefix = options.redisKeyPrefix ?? 'gateway:';
-  const server = new ApolloServer<GatewayContext>({
-    gateway,
-    introspection,
-    // Field suggestions ("Did you mean …") would spell out the schema introspection hides.
-    hideSchemaDetailsFromClientErrors: !introspection,
-    includeStacktraceInErrorResponses: false,
-    // Apollo's CSRF guard refuses GETs without a preflight-forcing header. This gateway takes
-    // credentials only from the Authorization header, which a cross-site form or <img> cannot
-    // set, and CORS decides which origins may read answers; the guard would only break plain GETs
-    // that GraphQL over HTTP allows.
-    csrfPrevention: false,
-    parseOptions: { maxTokens: limits.maxTokens },
-    // APQ: in Redis when shared, else Apollo's bounded in-memory cache.
-    persistedQueries: {
-      ttl: options.apqTtlSeconds ?? 86_400,
-      ...(options.redis
-        ? { cache: createRedisKeyValueCache({ redis: options.redis, prefix: `${redisKeyPrefix}apq:`, logger, metrics }) }
-        : {}),
-    },
+  // Apollo Gateway's executor over the static supergraph, served by the gateway's own GraphQL host
+  // (graphql-http around the executor) rather than Apollo Server's request pipeline.
+  const { schema, executor } = await gateway.load();
+  const requestMetrics = graphQLRequestMetrics(metrics);
+  const graphqlHost = createGraphQLHost({
+    schema,
+    executor,
     logger,
+    introspection,
+    limits,
+    onLimitRefused: (reason) => edge.refused.inc({ reason }),
+    onRefused: (reason) => edge.refused.inc({ reason }),
+    // APQ: in Redis when shared, else in this process.
+    apq: {
+      cache: options.redis
+        ? createRedisKeyValueCache({ redis: options.redis, prefix: `${redisKeyPrefix}apq:`, logger, metrics })
+        : createMemoryKeyValueCache(),
+      ttlSeconds: options.apqTtlSeconds ?? 86_400,
+    },
     // A failed subgraph fetch carries the subgraph's internal URL and raw answer
     // (`extensions.response`, and the URL in transport-error messages): log them, never send them.
     formatError: (formatted, error) => {
@@ -193,13 +191,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         extensions: kept,
       };
     },
-    plugins: [
-      queryLimitsPlugin(limits, (reason) => edge.refused.inc({ reason })),
-      graphQLMetricsPlugin(metrics),
-      ...(introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
-    ],
+    metrics: requestMetrics,
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
   });
-  await server.start();
+
 
   let loaded = true;
   const ready = async (): Promise<boolean> => {
@@ -256,12 +251,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const http = await startGraphQLHttpServer({
-    server,
-    context: async (req) => ({
-      headers: req.headers,
-      caller: callers.get(req),
-      forwardedFor: forwardedFor(req, trustProxyHops),
-    }),
+    graphql: (req, res) => graphqlHost(req, res, { headers: req.headers, caller: callers.get(req), forwardedFor: forwardedFor(req, trustProxyHops) }),
     ready,
     metrics,
     maxBodyBytes: options.maxBodyBytes,
@@ -273,7 +263,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }).catch(async (err: unknown) => {
     // Nothing serves: release what this call opened before reporting the failure.
     limiterRedis?.disconnect();
-    await server.stop();
+    await gateway.stop();
     await subgraphAgent.close();
     throw err;
   });
@@ -285,8 +275,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     stop() {
       stopped ??= (async () => {
         loaded = false;
-        await server.stop();
         await http.close();
+        await gateway.stop();
         await subgraphAgent.close();
         limiterRedis?.disconnect();
       })();

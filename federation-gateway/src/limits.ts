@@ -1,4 +1,3 @@
-import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
@@ -6,7 +5,8 @@ import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { type DocumentNode, GraphQLError, type GraphQLSchema, Lexer, Source, TokenKind, type ValidationRule, validate } from 'graphql';
 
 /**
- * Bounds on one GraphQL document, enforced before Apollo validates it and long before any subgraph
+ * Bounds on one GraphQL document, enforced before the full validation (whose overlapping-fields rule
+ * is quadratic in aliases) and long before any subgraph
  * is called. Depth, aliases, cost and directives are counted per operation (fragments included)
  * by `@escape.tech/graphql-armor` rules; `__schema` introspection is exempt from depth and cost.
  */
@@ -58,13 +58,18 @@ export class QueryLimitError extends GraphQLError {
     message: string,
     limit: number,
   ) {
-    super(message, { extensions: { code: QUERY_LIMIT_CODES[reason], limit, http: { status: 400 } } });
+    super(message, { extensions: { code: QUERY_LIMIT_CODES[reason], limit } });
     this.name = 'QueryLimitError';
   }
 }
 
 function refusal(reason: QueryLimitReason, message: string, limit: number): QueryLimitError {
   return new QueryLimitError(reason, message, limit);
+}
+
+/** The refusal of a query text with more than `maxTokens` tokens (see {@link exceedsTokens}). */
+export function refusalOfTokens(maxTokens: number): QueryLimitError {
+  return refusal('tokens', `Token limit of ${maxTokens} exceeded.`, maxTokens);
 }
 
 /** Whether `source` has more than `max` tokens; stops lexing at the first token past the limit. */
@@ -111,46 +116,4 @@ export function checkDocument(schema: GraphQLSchema, document: DocumentNode, lim
   validate(schema, document, rules);
   const first = found[0];
   return first ? { reason: first.reason, error: refusal(first.reason, first.message, first.limit) } : undefined;
-}
-
-/**
- * Apollo Server plugin enforcing {@link QueryLimits}. The token count runs when Apollo starts
- * parsing, the other limits when it starts validating — before its own validation (whose
- * overlapping-fields rule is quadratic in aliases), so a hostile document costs only linear
- * passes. Both hooks run only for documents Apollo has not already validated and cached, so a
- * repeated operation pays nothing (a refused document is never cached). A refusal is reported to
- * `onRefused` and answered as a GraphQL error with its own `extensions.code`, `extensions.limit`
- * and HTTP 400.
- *
- * Apollo treats an error thrown from these hooks as unexpected (500, logged as an error) unless a
- * plugin's `unexpectedErrorProcessingRequest` throws a GraphQL error in its place, which Apollo
- * then answers like any request error with its `extensions.http` status; graphql-armor's own
- * Apollo integration answers its token limit the same way. Only this plugin's refusals are
- * re-thrown; every other unexpected error keeps Apollo's handling.
- */
-export function queryLimitsPlugin(limits: QueryLimits, onRefused: (reason: QueryLimitReason) => void): ApolloServerPlugin<BaseContext> {
-  // The hooks keep no per-request state, so every request shares one listener object.
-  const listener: GraphQLRequestListener<BaseContext> = {
-    async parsingDidStart({ source }) {
-      if (exceedsTokens(source, limits.maxTokens)) {
-        onRefused('tokens');
-        throw refusal('tokens', `Token limit of ${limits.maxTokens} exceeded.`, limits.maxTokens);
-      }
-    },
-    async validationDidStart({ schema, document }) {
-      const refused = checkDocument(schema, document, limits);
-      if (refused) {
-        onRefused(refused.reason);
-        throw refused.error;
-      }
-    },
-  };
-  return {
-    async unexpectedErrorProcessingRequest({ error }) {
-      if (error instanceof QueryLimitError) throw error;
-    },
-    async requestDidStart() {
-      return listener;
-    },
-  };
 }

@@ -1,15 +1,19 @@
-import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { Metrics } from '@core/platform';
 import { Counter, Histogram } from 'prom-client';
 
 /** Operation names are client-chosen; beyond this many distinct names new ones count as `other`. */
 const MAX_OPERATION_NAMES = 500;
 
+/** Records each GraphQL request the gateway answered (see {@link graphQLRequestMetrics}). */
+export interface GraphQLRequestMetrics {
+  record(operationName: string | null | undefined, failed: boolean, seconds: number): void;
+}
+
 /**
  * Prometheus metrics of the GraphQL edge: `graphql_requests_total` and
  * `graphql_request_duration_seconds`, labelled by operation name and outcome (`success` or `error`).
  */
-export function graphQLMetricsPlugin(metrics: Metrics): ApolloServerPlugin<BaseContext> {
+export function graphQLRequestMetrics(metrics: Metrics): GraphQLRequestMetrics {
   const labelNames = ['operation', 'outcome'] as const;
   const requests = new Counter({
     name: `${metrics.prefix}graphql_requests_total`,
@@ -50,17 +54,10 @@ export function graphQLMetricsPlugin(metrics: Metrics): ApolloServerPlugin<BaseC
   };
 
   return {
-    async requestDidStart() {
-      const started = process.hrtime.bigint();
-      return {
-        async willSendResponse(requestContext) {
-          const body = requestContext.response.body;
-          const failed = body.kind === 'single' ? (body.singleResult.errors?.length ?? 0) > 0 : false;
-          const bound = seriesOf(operationLabel(requestContext.operationName ?? requestContext.request.operationName), failed ? 'error' : 'success');
-          bound.requests.inc();
-          bound.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-        },
-      };
+    record(operationName, failed, seconds) {
+      const bound = seriesOf(operationLabel(operationName), failed ? 'error' : 'success');
+      bound.requests.inc();
+      bound.duration.observe(seconds);
     },
   };
 }

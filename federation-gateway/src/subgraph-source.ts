@@ -31,7 +31,7 @@ export const PROPAGATED_HEADERS = ['authorization', 'traceparent', 'tracestate',
 /** What `process` answers: the subgraph's GraphQL response. */
 type SubgraphAnswer = Awaited<ReturnType<GraphQLDataSource['process']>>;
 
-/** A cache hint as Apollo Server's overall cache policy takes it. */
+/** A cache hint as the request's overall cache policy takes it (the gateway host's, shaped like Apollo Server's). */
 export interface CacheHint {
   maxAge: number;
   scope?: 'PUBLIC' | 'PRIVATE';

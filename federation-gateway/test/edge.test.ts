@@ -518,3 +518,74 @@ describe('gateway configuration of the edge', () => {
     expect(bad).toThrow(/REDIS_URL/);
   });
 });
+
+describe('GraphQL host', () => {
+  const json = { accept: 'application/json' };
+  const spec = { accept: 'application/graphql-response+json' };
+
+  it('refuses variables that do not fit their types with BAD_USER_INPUT before any subgraph call (400 in the spec media type, 200 in legacy JSON)', async () => {
+    const gateway = await startGateway({ rateLimitPerMinute: 0 });
+    const before = subgraph.requests.length;
+    const body = { query: 'query R($c: String!) { region(code: $c) { name } }', variables: { c: { not: 'a string' } } };
+    const strict = await postQuery(gateway.url, body, { headers: spec });
+    expect(strict.status).toBe(400);
+    expect(strict.json().errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    const legacy = await postQuery(gateway.url, body, { headers: json });
+    expect(legacy.status).toBe(200);
+    expect(legacy.json().errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    const missing = await postQuery(gateway.url, { query: body.query }, { headers: json });
+    expect(missing.json().errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(subgraph.requests.length).toBe(before);
+  });
+
+  it('names parse failures and unknown operations with their codes', async () => {
+    const gateway = await startGateway({ rateLimitPerMinute: 0 });
+    const broken = await postQuery(gateway.url, { query: '{ region(code: "JBK") { name }' }, { headers: spec });
+    expect(broken.status).toBe(400);
+    expect(broken.json().errors[0].extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+    const two = 'query A { region(code: "JBK") { name } } query B { region(code: "BDG") { name } }';
+    const unnamed = await postQuery(gateway.url, { query: two }, { headers: json });
+    expect(unnamed.json().errors[0]).toMatchObject({ message: expect.stringMatching(/operation name/), extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
+    const unknown = await postQuery(gateway.url, { query: two, operationName: 'C' }, { headers: json });
+    expect(unknown.json().errors[0]).toMatchObject({ message: 'Unknown operation named "C".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
+    expect((await postQuery(gateway.url, { query: two, operationName: 'B' }, { headers: json })).json()).toEqual({ data: { region: { name: 'Stub' } } });
+  });
+
+  it('refuses a persisted query of another protocol version or whose text does not match its hash, registering nothing', async () => {
+    const gateway = await startGateway({ rateLimitPerMinute: 0 });
+    const query = '{ region(code: "SBY") { name } }';
+    const version = await postQuery(gateway.url, { query, extensions: { persistedQuery: { version: 2, sha256Hash: sha256(query) } } });
+    expect(version.status).toBe(400);
+    expect(version.json().errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    const wrongHash = sha256(`${query} `);
+    const mismatch = await postQuery(gateway.url, { query, extensions: { persistedQuery: { version: 1, sha256Hash: wrongHash } } });
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.json().errors[0]).toMatchObject({ message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } });
+    const lookup = await postQuery(gateway.url, { extensions: { persistedQuery: { version: 1, sha256Hash: wrongHash } } });
+    expect(lookup.json().errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+
+  it("answers with the subgraphs' cache hint as cache-control, and none when a subgraph gives none", async () => {
+    const cached = await startStubSubgraph({ cacheControl: 'max-age=60, public' });
+    try {
+      const gateway = await startGateway({ rateLimitPerMinute: 0, subgraphUrls: { masterdata: cached.url, identity: cached.url } });
+      const answer = await postQuery(gateway.url, { query: REGION });
+      expect(answer.json()).toEqual({ data: { region: { name: 'Stub' } } });
+      expect(answer.headers['cache-control']).toBe('max-age=60, public');
+    } finally {
+      await cached.close();
+    }
+    const plain = await startGateway({ rateLimitPerMinute: 0 });
+    expect((await postQuery(plain.url, { query: REGION })).headers['cache-control']).toBeUndefined();
+  });
+
+  it('counts every answered request by operation and outcome, refused documents as errors', async () => {
+    const metrics = createMetrics();
+    const gateway = await startGateway({ rateLimitPerMinute: 0, metrics });
+    await postQuery(gateway.url, { query: 'query Good { region(code: "JBK") { name } }' });
+    await postQuery(gateway.url, { query: 'query Bad { region(code: "JBK") { nope } }', operationName: 'Bad' });
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/graphql_requests_total\{operation="Good",outcome="success"\} 1/);
+    expect(text).toMatch(/graphql_requests_total\{operation="Bad",outcome="error"\} 1/);
+  });
+});

@@ -46,7 +46,7 @@ export function send(url: string, options: SendOptions = {}): Promise<HttpAnswer
 /** POSTs a GraphQL operation as JSON. */
 export function postQuery(
   url: string,
-  body: { query?: string; variables?: Record<string, unknown>; extensions?: Record<string, unknown> },
+  body: { query?: string; variables?: Record<string, unknown>; operationName?: string; extensions?: Record<string, unknown> },
   options: Omit<SendOptions, 'method' | 'body'> = {},
 ): Promise<HttpAnswer> {
   return send(url, {

@@ -19,8 +19,9 @@ export interface StubSubgraph {
  * A plain HTTP server playing every subgraph of the supergraph: `{ __typename }` (readiness)
  * answers `Query`; any other operation answers `region: { name: "Stub" }`, which is what the edge
  * tests query. Enough to see whether and how the gateway called a subgraph, without a database.
+ * With `cacheControl` every answer carries that `cache-control` header.
  */
-export async function startStubSubgraph(): Promise<StubSubgraph> {
+export async function startStubSubgraph(options: { cacheControl?: string } = {}): Promise<StubSubgraph> {
   const requests: StubRequest[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -29,7 +30,7 @@ export async function startStubSubgraph(): Promise<StubSubgraph> {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as StubRequest['body'];
       const probe = body.query?.replace(/\s+/g, '') === '{__typename}';
       if (!probe) requests.push({ headers: req.headers, body });
-      res.writeHead(200, { 'content-type': 'application/json' });
+      res.writeHead(200, { 'content-type': 'application/json', ...(options.cacheControl ? { 'cache-control': options.cacheControl } : {}) });
       res.end(JSON.stringify({ data: probe ? { __typename: 'Query' } : { region: { name: 'Stub' } } }));
     });
   });

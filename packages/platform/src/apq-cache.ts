@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { Counter } from 'prom-client';
 import { type Logger, throttledWarn } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -86,6 +87,26 @@ export function createRedisKeyValueCache(options: RedisKeyValueCacheOptions): Ke
         failed('delete', err);
         throw err;
       }
+    },
+  };
+}
+
+/**
+ * A bounded in-process {@link KeyValueCache} (least recently used entries go first; `ttl` in
+ * seconds honoured), for one process without Redis (embedded mode, tests).
+ */
+export function createMemoryKeyValueCache(options: { maxEntries?: number } = {}): KeyValueCache<string> {
+  const entries = new LRUCache<string, string>({ max: options.maxEntries ?? 10_000 });
+  return {
+    async get(key) {
+      return entries.get(key);
+    },
+    async set(key, value, setOptions) {
+      const ttl = setOptions?.ttl;
+      entries.set(key, value, ttl ? { ttl: ttl * 1000 } : {});
+    },
+    async delete(key) {
+      return entries.delete(key);
     },
   };
 }

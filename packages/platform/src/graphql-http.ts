@@ -6,7 +6,8 @@ import type { Metrics } from './metrics.js';
 /** Default largest accepted GraphQL request body: operations are small, files go through their own upload route. */
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-class BodyTooLargeError extends Error {}
+/** A request body over the limit of {@link readRequestBody}. */
+export class BodyTooLargeError extends Error {}
 
 /**
  * The whole request body as text, at most `maxBytes`. Listeners rather than `for await`: an async
@@ -14,7 +15,7 @@ class BodyTooLargeError extends Error {}
  * `content-length` over the limit is refused before reading anything. The listeners are inline
  * arrows over one state object (no named closures: under tsx each costs a `__name` call per request).
  */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+export function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (declared > maxBytes) return Promise.reject(new BodyTooLargeError());
   return new Promise((resolve, reject) => {
@@ -83,7 +84,7 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
   if (req.method === 'POST') {
     let raw: string;
     try {
-      raw = await readBody(req, maxBodyBytes);
+      raw = await readRequestBody(req, maxBodyBytes);
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
         options.onRefused?.('body_too_large');
@@ -162,9 +163,12 @@ export function pathOf(req: IncomingMessage): string {
 
 /** Options of {@link startGraphQLHttpServer}. */
 export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
-  server: ApolloServer<TContext>;
-  /** Builds the per-request context (headers to propagate, DataLoaders, …). */
-  context: (req: IncomingMessage) => Promise<TContext>;
+  /** Serves `/graphql` with Apollo Server, unless `graphql` is given. */
+  server?: ApolloServer<TContext>;
+  /** Builds the per-request context (headers to propagate, DataLoaders, …) for `server`. */
+  context?: (req: IncomingMessage) => Promise<TContext>;
+  /** Serves `/graphql` itself instead of Apollo Server (after `admit`). */
+  graphql?: GraphQLHttpRoute;
   /** `/health/ready`: whether this process should receive traffic now. */
   ready: () => boolean | Promise<boolean>;
   /** `/metrics` is served only when given. */
@@ -210,15 +214,22 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
   options: GraphQLHttpServerOptions<TContext>,
 ): Promise<GraphQLHttpServer> {
   const { server, metrics } = options;
+  const graphql: GraphQLHttpRoute =
+    options.graphql ??
+    (() => {
+      const { context } = options;
+      if (!server || !context) throw new Error('startGraphQLHttpServer needs `graphql`, or `server` with `context`');
+      const handlerOptions = { maxBodyBytes: options.maxBodyBytes, onRefused: options.onRefused };
+      return (req, res) => handleGraphQLRequest(server, req, res, () => context(req), handlerOptions);
+    })();
   const routes = new Map(Object.entries(options.routes ?? {}));
   const { admit } = options;
-  const handlerOptions = { maxBodyBytes: options.maxBodyBytes, onRefused: options.onRefused };
   const http = await startHttpServer(
     async (req, res) => {
       const path = pathOf(req);
       if (path === '/graphql') {
         if (admit && !(await admit(req, res))) return;
-        await handleGraphQLRequest(server, req, res, () => options.context(req), handlerOptions);
+        await graphql(req, res);
       } else if (routes.has(path)) {
         if (admit && !(await admit(req, res))) return;
         await routes.get(path)!(req, res);
