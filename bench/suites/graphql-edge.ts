@@ -178,8 +178,8 @@ async function gatewayOverhead(ctx: BenchContext, child: BenchChild<EdgeInfo>): 
     limits: [
       'The child process (gateway + subgraph + service on one event loop) is CPU-bound on one core; autocannon in the parent takes most of the other. CPU per request is therefore the stable figure; req/s is shown for context only. Other work on the machine still inflates it, more on the longer gateway path (see the spread above): compare phases of one run only.',
       'PostgreSQL and Redis CPU is not in the child\'s cpuUsage (separate processes); the service work per request is the same on both paths, so it only dilutes the ratio.',
-      'The gateway adds a second HTTP hop (its kernel time is the difference in the system column), a second Apollo Server request pipeline and Apollo Gateway\'s per-request execution (operation context, variable coercion, query-plan lookup under a second sha256, result shaping), and at the edge a cached bearer-token check and the rate limiter (one Redis script call per event-loop turn for all requests of that turn). For a tiny query this fixed cost is a large share of the total, so the ratio is a worst case for small operations; and it is a fixed cost in µs, so every saving on the direct path (subgraph, service) raises the ratio.',
-      'Of the gateway\'s own cost, Apollo Server\'s request pipeline is the largest part we do not control: in a separate measurement (the gateway alone in front of a stub subgraph, CPU of the gateway process per request) our gateway used ~155–190 µs and Apollo Gateway\'s executor called from a bare node:http handler ~100–125 µs. Hosting the executor without Apollo Server (GraphQL over HTTP, persisted queries, limits, error shaping done by the gateway itself) is the remaining lever; benchmark (f) shows Hive Gateway\'s defaults cost more than ours on the same path.',
+      'The gateway adds a second HTTP hop (its kernel time is the difference in the system column; both ends of that hop are in this process), its GraphQL-over-HTTP handling (graphql-http; documents parsed and validated once per text, then a lookup; variable coercion), Apollo Gateway\'s per-request execution (operation context, variable coercion again, query-plan lookup under a sha256, result shaping), the undici subgraph client, and at the edge a cached bearer-token check and the rate limiter (one Redis script call per event-loop turn for all requests of that turn). For a tiny query this fixed cost is a large share of the total, so the ratio is a worst case for small operations; and it is a fixed cost in µs, so every saving on the direct path (subgraph, service) raises the ratio.',
+      'The gateway no longer runs Apollo Server: in a separate measurement (the gateway alone in front of a stub subgraph, CPU of the gateway process per request, same run) the Apollo Server host used 218–262 µs and graphql-http around the same executor 123–134 µs. The subgraph still runs Apollo Server (on both paths).',
     ],
     data: { phases, gatewayCpu, directCpu, ratio, pairRatios },
   };
@@ -359,7 +359,7 @@ async function gatewayEngines(ctx: BenchContext, child: BenchChild<EdgeInfo>): P
     ratio: fmt.ratio(ratio),
     details: [
       `Query: \`${CUSTOMER_QUERY}\`, the number rotating over ${variables.length.toLocaleString('en-US')} customers, one user's bearer token passed on to the service by both gateways.`,
-      'Ours: `createGateway` (Apollo Server 5 + Apollo Gateway 2 over the committed supergraph, the undici subgraph client, metrics and query-limit plugins) with token verification and rate limiting off. ' +
+      'Ours: `createGateway` (Apollo Gateway 2\'s executor over the committed supergraph on graphql-http, the undici subgraph client, query limits, persisted queries and metrics) with token verification and rate limiting off. ' +
         'Hive Gateway: `@graphql-hive/gateway-runtime` with its defaults on the same supergraph text, the subgraph location overridden, served by node:http. Both in front of the same master-data subgraph and service, in the same child process.',
       `Phases: every key through both, ${warmupSeconds} s of load on each twice, then ${order.length} phases ABBA (${abba.join(', ')}, …), each ${unmeasuredSeconds} s unmeasured + ${phaseSeconds} s measured, ${CONNECTIONS} connections; median per path. CPU = the child's process.cpuUsage() per successful request (gateway + subgraph + service).`,
       '',
@@ -372,7 +372,7 @@ async function gatewayEngines(ctx: BenchContext, child: BenchChild<EdgeInfo>): P
     ],
     limits: [
       'No target in the issue; DESIGN §8 asks for the comparison. Both sides include the same subgraph and service work, so the ratio understates the difference between the engines themselves.',
-      'Hive Gateway runs with its defaults (no plugins added); ours carries its metrics and query-limit plugins and the persisted-query cache, as deployed.',
+      'Hive Gateway runs with its defaults (no plugins added); ours carries its query limits, metrics and persisted-query cache, as deployed.',
     ],
     data: { phases, ours, hive, ratio },
   };
