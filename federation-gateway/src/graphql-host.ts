@@ -41,9 +41,15 @@ interface RequestState {
   operation: OperationDefinitionNode | undefined;
   /** The operation name the client gave, for metrics (also for requests refused before running). */
   operationName: string | undefined;
+  /** Whether the request got as far as GraphQL (past graphql-http's protocol checks): counted in metrics. */
+  reached: boolean;
   /** Whether the operation ran, and whether its result carried errors. */
   executed: boolean;
   failed: boolean;
+  /** The gateway itself failed running it (answered 500). */
+  crashed: boolean;
+  /** A persisted query to register once the operation has passed every check and runs. */
+  register: { key: string; query: string } | undefined;
   readonly policy: CachePolicy;
 }
 
@@ -73,6 +79,12 @@ interface KnownDocument {
 }
 
 const MAX_CACHED_DOCUMENTS = 1_000;
+/** Texts longer than this are parsed per request rather than cached (comments are free of the token limit). */
+const MAX_CACHED_QUERY_LENGTH = 16 * 1024;
+/** Budget of the document cache: each entry holds its text twice (key and parsed source) plus the tree. */
+const DOCUMENT_CACHE_BYTES = 16 * 1024 * 1024;
+/** Longest query text registered as a persisted query (longer ones still run, unregistered). */
+const MAX_PERSISTED_QUERY_LENGTH = 64 * 1024;
 
 /**
  * The cache hint of a response: Apollo Gateway narrows it with each subgraph's `cache-control`
@@ -149,7 +161,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
  */
 export function createGraphQLHost(options: GraphQLHostOptions): (req: IncomingMessage, res: ServerResponse, context: GatewayContext) => Promise<void> {
   const { schema, executor, logger, introspection, limits } = options;
-  const documents = new LRUCache<string, KnownDocument>({ max: MAX_CACHED_DOCUMENTS });
+  const documents = new LRUCache<string, KnownDocument>({
+    max: MAX_CACHED_DOCUMENTS,
+    maxSize: DOCUMENT_CACHE_BYTES,
+    sizeCalculation: (_entry, source) => source.length * 4,
+  });
   const rules = introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
   const hideSuggestions = !introspection;
 
@@ -176,7 +192,7 @@ export function createGraphQLHost(options: GraphQLHostOptions): (req: IncomingMe
     const errors = validate(schema, document, rules);
     if (errors.length > 0) return errors.map((e) => coded(e, 'GRAPHQL_VALIDATION_FAILED', hideSuggestions));
     const entry = { document, hash: sha256(source) };
-    documents.set(source, entry);
+    if (source.length <= MAX_CACHED_QUERY_LENGTH) documents.set(source, entry);
     return entry;
   };
 
@@ -185,9 +201,9 @@ export function createGraphQLHost(options: GraphQLHostOptions): (req: IncomingMe
    * and send the text only when the gateway answers PERSISTED_QUERY_NOT_FOUND; texts are kept in
    * the shared cache, so every replica knows a query registered at one.
    */
-  const persisted = async (data: Record<string, unknown>): Promise<HttpResponse | undefined> => {
+  const persisted = async (data: Record<string, unknown>, state: RequestState): Promise<HttpResponse | undefined> => {
     const extensions = data.extensions;
-    if (!isObject(extensions) || extensions.persistedQuery === undefined) return undefined;
+    if (!isObject(extensions) || extensions.persistedQuery === undefined || extensions.persistedQuery === null) return undefined;
     const pq = extensions.persistedQuery;
     if (!isObject(pq) || pq.version !== 1) {
       return answer(400, [{ message: 'Unsupported persisted query version', extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' } }]);
@@ -210,8 +226,8 @@ export function createGraphQLHost(options: GraphQLHostOptions): (req: IncomingMe
     if (typeof data.query !== 'string' || sha256(data.query) !== hash.toLowerCase()) {
       return answer(400, [{ message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } }]);
     }
-    // Registered in the background: the answer does not wait for the store (its failures are logged there).
-    void options.apq.cache.set(key, data.query, { ttl: options.apq.ttlSeconds }).catch(() => undefined);
+    // Registered only once the operation has passed every check and runs (see `execute`).
+    if (data.query.length <= MAX_PERSISTED_QUERY_LENGTH) state.register = { key, query: data.query };
     return undefined;
   };
 
@@ -236,7 +252,7 @@ export function createGraphQLHost(options: GraphQLHostOptions): (req: IncomingMe
         if (!isObject(req.body)) return undefined;
         data = req.body;
       }
-      const refusal = await persisted(data);
+      const refusal = await persisted(data, state);
       if (refusal) return refusal;
       state.extensions = isObject(data.extensions) ? data.extensions : undefined;
       if (req.method === 'GET') {
@@ -247,19 +263,20 @@ export function createGraphQLHost(options: GraphQLHostOptions): (req: IncomingMe
     },
     onSubscribe: (req, params): HttpResponse | readonly GraphQLError[] | OperationArgs<OperationState> => {
       const state = req.context as RequestState;
+      state.reached = true;
       state.operationName = params.operationName ?? undefined;
       const entry = known(params.query);
       if (!('document' in entry)) return entry;
       const operation = getOperationAST(entry.document, params.operationName);
       if (!operation) {
         const message = params.operationName ? `Unknown operation named "${params.operationName}".` : 'Must provide operation name if query contains multiple operations.';
-        return [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
+        return answer(400, [{ message, extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }]);
       }
       if (operation.operation === 'subscription') {
-        return [new GraphQLError('Subscriptions are not supported', { extensions: { code: 'BAD_REQUEST' } })];
+        return answer(400, [{ message: 'Subscriptions are not supported', extensions: { code: 'BAD_REQUEST' } }]);
       }
       const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], params.variables ?? {});
-      if (coerced.errors) return coerced.errors.map((e) => coded(e, 'BAD_USER_INPUT'));
+      if (coerced.errors) return coerced.errors.map((e) => coded(e, 'BAD_USER_INPUT', hideSuggestions));
       state.source = params.query;
       state.operation = operation;
       return {
@@ -294,14 +311,38 @@ export function createGraphQLHost(options: GraphQLHostOptions): (req: IncomingMe
         overallCachePolicy: state.policy,
         requestIsBatched: false,
       } as unknown as ExecutorRequestContext;
+      if (state.register) {
+        // In the background: the answer does not wait for the store (whose failures it logs itself).
+        void options.apq.cache.set(state.register.key, state.register.query, { ttl: options.apq.ttlSeconds }).catch(() => undefined);
+      }
       let result: ExecutionResult;
       try {
         result = (await executor(requestContext)) as ExecutionResult;
       } catch (err) {
-        // A fault of the gateway itself (not of a subgraph, whose failures come back as errors):
-        // logged with its details, answered as a GraphQL error without them.
-        logger.error({ err, operationName: args.operationName }, 'executing a GraphQL operation failed');
-        result = { errors: [new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+        if (err instanceof GraphQLError) {
+          // A refusal of the query planner (e.g. its selection limits): the client's operation.
+          logger.warn({ err, operationName: args.operationName }, 'the query planner refused an operation');
+          result = { errors: [coded(err, 'BAD_REQUEST')] };
+        } else {
+          // A fault of the gateway itself: logged with its details, answered 500 without them.
+          logger.error({ err, operationName: args.operationName }, 'executing a GraphQL operation failed');
+          state.crashed = true;
+          result = { errors: [new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+        }
+      }
+      if (result.errors?.some((e) => !(e instanceof GraphQLError))) {
+        // A subgraph fetch that failed below GraphQL (connection, unreadable body) comes back as a
+        // plain Error: the gateway's failure, not the client's; its text may quote the subgraph.
+        result = {
+          ...result,
+          errors: result.errors.map((e) => {
+            if (e instanceof GraphQLError) return e;
+            const error = e as Error;
+            logger.warn({ err: error, operationName: args.operationName }, 'a subgraph fetch failed');
+            const message = / at https?:\/\//.test(error.message) ? error.message : 'a subgraph answered with a response the gateway could not read';
+            return new GraphQLError(message, { originalError: error, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+          }),
+        };
       }
       state.executed = true;
       state.failed = (result.errors?.length ?? 0) > 0;
@@ -339,7 +380,7 @@ export function createGraphQLHost(options: GraphQLHostOptions): (req: IncomingMe
         }
         throw err;
       }
-      const contentType = req.headers['content-type'] ?? '';
+      const contentType = (req.headers['content-type'] ?? '').toLowerCase();
       if (contentType.startsWith('application/json') && raw !== '') {
         try {
           body = JSON.parse(raw);
@@ -359,8 +400,11 @@ export function createGraphQLHost(options: GraphQLHostOptions): (req: IncomingMe
       extensions: undefined,
       operation: undefined,
       operationName: undefined,
+      reached: false,
       executed: false,
       failed: false,
+      crashed: false,
+      register: undefined,
       policy: new CachePolicy(),
     };
     const request: HttpRequest<IncomingMessage, RequestState> = {
@@ -378,14 +422,16 @@ export function createGraphQLHost(options: GraphQLHostOptions): (req: IncomingMe
     };
     const [text, init] = await handler(request);
     const headers: Record<string, string> = { ...(init.headers as Record<string, string> | undefined) };
-    const cacheable = state.policy.policyIfCacheable();
-    if (cacheable && init.status === 200 && state.operation?.operation === 'query') {
-      headers['cache-control'] = `max-age=${cacheable.maxAge}, ${cacheable.scope.toLowerCase()}`;
-    }
-    res.writeHead(init.status, headers);
+    // Cacheable only as a whole successful query whose every subgraph answer allowed it (as Apollo
+    // Server's cache-control did); anything else is marked no-store so no CDN keeps it.
+    const cacheable = state.executed && !state.failed && state.operation?.operation === 'query' ? state.policy.policyIfCacheable() : null;
+    if (cacheable && init.status === 200) headers['cache-control'] = `max-age=${cacheable.maxAge}, ${cacheable.scope.toLowerCase()}`;
+    else headers['cache-control'] ??= 'no-store';
+    res.writeHead(state.crashed ? 500 : init.status, headers);
     res.end(text ?? '');
-    // Every GraphQL answer counts; one refused before it ran (bad request, invalid document) as an error.
-    options.metrics.record(state.operationName ?? state.operation?.name?.value, state.executed ? state.failed : true, Number(process.hrtime.bigint() - started) / 1e9);
+    // Every request that reached GraphQL counts; one refused before it ran (invalid document,
+    // variables) as an error. Protocol refusals (405, 406, 415, no query) are not GraphQL requests.
+    if (state.reached) options.metrics.record(state.operationName ?? state.operation?.name?.value, state.executed ? state.failed : true, Number(process.hrtime.bigint() - started) / 1e9);
   };
 }
 

@@ -563,9 +563,21 @@ describe('GraphQL host', () => {
     expect(mismatch.json().errors[0]).toMatchObject({ message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } });
     const lookup = await postQuery(gateway.url, { extensions: { persistedQuery: { version: 1, sha256Hash: wrongHash } } });
     expect(lookup.json().errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    // Only an operation that passes every check is registered: not an invalid one, not a mutation over GET.
+    const invalid = '{ region(code: "SBY") { nope } }';
+    const persistedQuery = { version: 1, sha256Hash: sha256(invalid) };
+    expect((await postQuery(gateway.url, { query: invalid, extensions: { persistedQuery } })).json().errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect((await postQuery(gateway.url, { extensions: { persistedQuery } })).json().errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    const mutation = 'mutation { logout(refreshToken: "x") }';
+    const url = new URL(gateway.url);
+    url.searchParams.set('query', mutation);
+    url.searchParams.set('extensions', JSON.stringify({ persistedQuery: { version: 1, sha256Hash: sha256(mutation) } }));
+    expect((await send(url.toString())).status).toBe(405);
+    const mutationHash = { persistedQuery: { version: 1, sha256Hash: sha256(mutation) } };
+    expect((await postQuery(gateway.url, { extensions: mutationHash })).json().errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
   });
 
-  it("answers with the subgraphs' cache hint as cache-control, and none when a subgraph gives none", async () => {
+  it("answers with the subgraphs' cache hint as cache-control, and no-store when a subgraph gives none", async () => {
     const cached = await startStubSubgraph({ cacheControl: 'max-age=60, public' });
     try {
       const gateway = await startGateway({ rateLimitPerMinute: 0, subgraphUrls: { masterdata: cached.url, identity: cached.url } });
@@ -576,7 +588,7 @@ describe('GraphQL host', () => {
       await cached.close();
     }
     const plain = await startGateway({ rateLimitPerMinute: 0 });
-    expect((await postQuery(plain.url, { query: REGION })).headers['cache-control']).toBeUndefined();
+    expect((await postQuery(plain.url, { query: REGION })).headers['cache-control']).toBe('no-store');
   });
 
   it('counts every answered request by operation and outcome, refused documents as errors', async () => {

@@ -92,11 +92,16 @@ export function createRedisKeyValueCache(options: RedisKeyValueCacheOptions): Ke
 }
 
 /**
- * A bounded in-process {@link KeyValueCache} (least recently used entries go first; `ttl` in
- * seconds honoured), for one process without Redis (embedded mode, tests).
+ * A bounded in-process {@link KeyValueCache} (least recently used entries go first once either
+ * bound is reached; `ttl` in seconds honoured), for one process without Redis (embedded mode,
+ * tests). Bounded in bytes too, so a few huge values cannot fill the heap.
  */
-export function createMemoryKeyValueCache(options: { maxEntries?: number } = {}): KeyValueCache<string> {
-  const entries = new LRUCache<string, string>({ max: options.maxEntries ?? 10_000 });
+export function createMemoryKeyValueCache(options: { maxEntries?: number; maxBytes?: number } = {}): KeyValueCache<string> {
+  const entries = new LRUCache<string, string>({
+    max: options.maxEntries ?? 10_000,
+    maxSize: options.maxBytes ?? 32 * 1024 * 1024,
+    sizeCalculation: (value, key) => (value.length + key.length) * 2,
+  });
   return {
     async get(key) {
       return entries.get(key);
