@@ -60,8 +60,8 @@ export async function benchGraphqlEdge(ctx: BenchContext): Promise<BenchResult[]
   return results;
 }
 
-interface Phase {
-  path: 'gateway' | 'direct';
+interface Phase<P extends string = 'gateway' | 'direct'> {
+  path: P;
   load: HttpLoadResult;
   cpuMicros: number;
   cpuMicrosPerRequest: number;
@@ -70,6 +70,68 @@ interface Phase {
   /** GC pauses during the phase per request (µs): scavenges, full collections. */
   gcMinorMicrosPerRequest: number;
   gcMajorMicrosPerRequest: number;
+}
+
+/** How (b), (e) and (f) alternate their two paths: the phases, in order, and their lengths. */
+function abbaSchedule<P extends string>(ctx: BenchContext, first: P, second: P) {
+  // Many short phases rather than a few long ones: a burst of other work on the machine (or a full
+  // GC) then lands in one phase of sixteen, and the median per path sets it aside.
+  const phaseSeconds = Math.max(2, Math.round(ctx.options.phaseSeconds * 0.3));
+  const unmeasuredSeconds = Math.max(1, Math.round(ctx.options.warmupSeconds / 2));
+  const abba = [first, second, second, first];
+  return { phaseSeconds, unmeasuredSeconds, abba, order: [...abba, ...abba, ...abba, ...abba] };
+}
+
+/**
+ * Runs `order` (see {@link abbaSchedule}): per phase an unmeasured stretch of load, then a measured
+ * one, with the child's CPU, kernel time and GC pauses per successful request around it. Fails on
+ * any failed request.
+ */
+async function runPhases<P extends string>(
+  ctx: BenchContext,
+  child: BenchChild<EdgeInfo>,
+  id: string,
+  schedule: { order: readonly P[]; phaseSeconds: number; unmeasuredSeconds: number },
+  load: (path: P, seconds: number) => Promise<HttpLoadResult>,
+): Promise<Phase<P>[]> {
+  const phases: Phase<P>[] = [];
+  for (const path of schedule.order) {
+    await load(path, schedule.unmeasuredSeconds);
+    const start = await child.call<CpuSample>('cpuUsage');
+    const result = await load(path, schedule.phaseSeconds);
+    const end = await child.call<CpuSample>('cpuUsage');
+    const used = cpuMicros(start, end);
+    const requests = Math.max(1, result.ok);
+    const phase: Phase<P> = {
+      path,
+      load: result,
+      cpuMicros: used,
+      cpuMicrosPerRequest: used / requests,
+      systemMicrosPerRequest: (end.system - start.system) / requests,
+      gcMinorMicrosPerRequest: ((end.gcMinorMs - start.gcMinorMs) * 1000) / requests,
+      gcMajorMicrosPerRequest: ((end.gcMajorMs - start.gcMajorMs) * 1000) / requests,
+    };
+    phases.push(phase);
+    ctx.log(
+      `(${id}) ${path}: ${fmt.rate(result.requestsPerSecond)} req/s, ${fmt.us(phase.cpuMicrosPerRequest)} CPU/request (system ${fmt.us(phase.systemMicrosPerRequest)}, GC ${fmt.us(phase.gcMinorMicrosPerRequest)} + ${fmt.us(phase.gcMajorMicrosPerRequest)}), errors ${result.requests - result.ok}`,
+    );
+    if (result.ok < result.requests) throw new Error(`${path}: ${result.requests - result.ok} failed requests, first: ${result.firstError}`);
+  }
+  return phases;
+}
+
+/** The phase table rows of {@link runPhases}. */
+function phaseTable<P extends string>(phases: readonly Phase<P>[], pathHeader = 'path'): string[] {
+  return [
+    'Of the CPU column: system = kernel time (process.cpuUsage().system, mostly socket reads and writes); GC = main-thread garbage-collection pauses (PerformanceObserver `gc` entries), scavenges and full collections.',
+    '',
+    `| phase | ${pathHeader} | req/s | p50 | p99 | requests | CPU/request | of it system | GC scavenge | GC full |`,
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...phases.map(
+      (p, i) =>
+        `| ${i + 1} | ${p.path} | ${fmt.rate(p.load.requestsPerSecond)} | ${fmt.ms(p.load.p50Ms)} | ${fmt.ms(p.load.p99Ms)} | ${p.load.ok} | ${fmt.us(p.cpuMicrosPerRequest)} | ${fmt.us(p.systemMicrosPerRequest)} | ${fmt.us(p.gcMinorMicrosPerRequest)} | ${fmt.us(p.gcMajorMicrosPerRequest)} |`,
+    ),
+  ];
 }
 
 /** (b) CPU per customer-by-code request through the gateway vs sent straight to the subgraph. */
@@ -105,36 +167,10 @@ async function gatewayOverhead(ctx: BenchContext, child: BenchChild<EdgeInfo>): 
   const warmupSeconds = 2 * ctx.options.warmupSeconds + 2;
   for (const path of ['gateway', 'direct', 'gateway', 'direct'] as const) await load(path, warmupSeconds);
 
-  // Many short phases rather than a few long ones: a burst of other work on the machine (or a full
-  // GC) then lands in one phase of sixteen, and the median per path sets it aside.
-  const phaseSeconds = Math.max(2, Math.round(ctx.options.phaseSeconds * 0.3));
-  const unmeasuredSeconds = Math.max(1, Math.round(ctx.options.warmupSeconds / 2));
-  const abba = ['gateway', 'direct', 'direct', 'gateway'] as const;
-  const order = [...abba, ...abba, ...abba, ...abba];
-  const phases: Phase[] = [];
+  const schedule = abbaSchedule(ctx, 'gateway' as const, 'direct' as const);
+  const { order, abba, phaseSeconds, unmeasuredSeconds } = schedule;
   const before = parsePrometheus(await child.call<string>('metrics'));
-  for (const path of order) {
-    await load(path, unmeasuredSeconds);
-    const start = await child.call<CpuSample>('cpuUsage');
-    const result = await load(path, phaseSeconds);
-    const end = await child.call<CpuSample>('cpuUsage');
-    const used = cpuMicros(start, end);
-    const requests = Math.max(1, result.ok);
-    phases.push({
-      path,
-      load: result,
-      cpuMicros: used,
-      cpuMicrosPerRequest: used / requests,
-      systemMicrosPerRequest: (end.system - start.system) / requests,
-      gcMinorMicrosPerRequest: ((end.gcMinorMs - start.gcMinorMs) * 1000) / requests,
-      gcMajorMicrosPerRequest: ((end.gcMajorMs - start.gcMajorMs) * 1000) / requests,
-    });
-    const gc = phases.at(-1)!;
-    ctx.log(
-      `(b) ${path}: ${fmt.rate(result.requestsPerSecond)} req/s, ${fmt.us(used / requests)} CPU/request (system ${fmt.us(gc.systemMicrosPerRequest)}, GC ${fmt.us(gc.gcMinorMicrosPerRequest)} + ${fmt.us(gc.gcMajorMicrosPerRequest)}), errors ${result.requests - result.ok}`,
-    );
-    if (result.ok < result.requests) throw new Error(`${path}: ${result.requests - result.ok} failed requests, first: ${result.firstError}`);
-  }
+  const phases = await runPhases(ctx, child, 'b', schedule, load);
   const cacheNotes = describeCacheCounters(before, parsePrometheus(await child.call<string>('metrics')), `All ${order.length} phases (warm-ups included), in the service`);
 
   const gatewayCpu = median(phases.filter((p) => p.path === 'gateway').map((p) => p.cpuMicrosPerRequest));
@@ -166,14 +202,7 @@ async function gatewayOverhead(ctx: BenchContext, child: BenchChild<EdgeInfo>): 
       `Spread within this run, gateway/direct per adjacent pair of phases: ${pairRatios.map((r) => fmt.ratio(r)).join(', ')}.`,
       ...cacheNotes,
       '',
-      'Of the CPU column: system = kernel time (process.cpuUsage().system, mostly socket reads and writes); GC = main-thread garbage-collection pauses (PerformanceObserver `gc` entries), scavenges and full collections.',
-      '',
-      '| phase | path | req/s | p50 | p99 | requests | CPU/request | of it system | GC scavenge | GC full |',
-      '|---|---|---|---|---|---|---|---|---|---|',
-      ...phases.map(
-        (p, i) =>
-          `| ${i + 1} | ${p.path} | ${fmt.rate(p.load.requestsPerSecond)} | ${fmt.ms(p.load.p50Ms)} | ${fmt.ms(p.load.p99Ms)} | ${p.load.ok} | ${fmt.us(p.cpuMicrosPerRequest)} | ${fmt.us(p.systemMicrosPerRequest)} | ${fmt.us(p.gcMinorMicrosPerRequest)} | ${fmt.us(p.gcMajorMicrosPerRequest)} |`,
-      ),
+      ...phaseTable(phases),
     ],
     limits: [
       'The child process (gateway + subgraph + service on one event loop) is CPU-bound on one core; autocannon in the parent takes most of the other. CPU per request is therefore the stable figure; req/s is shown for context only. Other work on the machine still inflates it, more on the longer gateway path (see the spread above): compare phases of one run only.',
@@ -256,18 +285,14 @@ async function verificationOverhead(ctx: BenchContext, child: BenchChild<EdgeInf
     const warm = await runGraphqlLoad({ url, query: CUSTOMER_QUERY, variables, connections: CONNECTIONS, seconds: 120, maxRequests: variables.length, headers });
     if (warm.ok < warm.requests) throw new Error(`warming ${url} failed: ${warm.firstError}`);
   }
-  const phases: Array<{ path: keyof typeof urls; load: HttpLoadResult; cpuMicrosPerRequest: number }> = [];
-  for (const path of ['verified', 'plain', 'plain', 'verified'] as const) {
-    const url = urls[path];
-    await runGraphqlLoad({ url, query: CUSTOMER_QUERY, variables, connections: CONNECTIONS, seconds: ctx.options.warmupSeconds, maxRequests: 1_000_000, headers });
-    const before = await child.call<CpuSample>('cpuUsage');
-    const load = await runGraphqlLoad({ url, query: CUSTOMER_QUERY, variables, connections: CONNECTIONS, seconds: ctx.options.phaseSeconds, maxRequests: 1_000_000, headers });
-    const after = await child.call<CpuSample>('cpuUsage');
-    const perRequest = cpuMicros(before, after) / Math.max(1, load.ok);
-    phases.push({ path, load, cpuMicrosPerRequest: perRequest });
-    ctx.log(`(e) ${path}: ${fmt.rate(load.requestsPerSecond)} req/s, ${fmt.us(perRequest)} CPU/request, errors ${load.requests - load.ok}`);
-    if (load.ok < load.requests) throw new Error(`${path}: ${load.requests - load.ok} failed requests, first: ${load.firstError}`);
+  const warmupSeconds = 2 * ctx.options.warmupSeconds + 2;
+  for (const path of ['verified', 'plain', 'verified', 'plain'] as const) {
+    await runGraphqlLoad({ url: urls[path], query: CUSTOMER_QUERY, variables, connections: CONNECTIONS, seconds: warmupSeconds, maxRequests: 1_000_000, headers });
   }
+  const schedule = abbaSchedule(ctx, 'verified' as const, 'plain' as const);
+  const phases = await runPhases(ctx, child, 'e', schedule, (path, seconds) =>
+    runGraphqlLoad({ url: urls[path], query: CUSTOMER_QUERY, variables, connections: CONNECTIONS, seconds, maxRequests: 1_000_000, headers }),
+  );
   const cost = await child.call<{ uncachedMicros: number; cachedMicros: number }>('verifyCost');
   ctx.log(`(e) one verification: ${fmt.us(cost.uncachedMicros)} CPU for a new token, ${fmt.us(cost.cachedMicros)} for one seen before`);
   const verified = median(phases.filter((p) => p.path === 'verified').map((p) => p.cpuMicrosPerRequest));
@@ -287,14 +312,9 @@ async function verificationOverhead(ctx: BenchContext, child: BenchChild<EdgeInf
         'Baseline: the same code path in the same process with verification off at both hops (the gateway has no `identify`; the service names a fixed caller instead of verifying); access rules still run. ' +
         'Each path has its own service instance on the shared mirror and cache, both started after the initial sync, so neither carries the other\'s heap history.',
       'Both paths warm first: every key in the service cache, every token seen once (a token\'s first use is a full signature check, later uses hit the bounded verified-token cache, which still checks expiry and revocations on every call).',
-      `Phases verified, plain, plain, verified; ${ctx.options.warmupSeconds} s warm-up + ${ctx.options.phaseSeconds} s measured each, ${CONNECTIONS} connections; median per path. CPU = the child's process.cpuUsage() per successful request.`,
+      `Then ${warmupSeconds} s of load on each path twice, unmeasured, and ${schedule.order.length} phases ABBA (${schedule.abba.join(', ')}, …), each ${schedule.unmeasuredSeconds} s unmeasured + ${schedule.phaseSeconds} s measured, ${CONNECTIONS} connections; median per path. CPU = the child's process.cpuUsage() per successful request.`,
       '',
-      '| phase | path | req/s | p50 | p99 | requests | CPU/request |',
-      '|---|---|---|---|---|---|---|',
-      ...phases.map(
-        (p, i) =>
-          `| ${i + 1} | ${p.path} | ${fmt.rate(p.load.requestsPerSecond)} | ${fmt.ms(p.load.p50Ms)} | ${fmt.ms(p.load.p99Ms)} | ${p.load.ok} | ${fmt.us(p.cpuMicrosPerRequest)} |`,
-      ),
+      ...phaseTable(phases),
     ],
     limits: [
       `Steady state with a bounded user population: each token is verified cryptographically once per process and then served from the cache. Measured in the same process: ${fmt.us(cost.uncachedMicros)} CPU for a token never seen (jose\'s EdDSA check through WebCrypto, plus parsing) against ${fmt.us(cost.cachedMicros)} for one seen before. A client sends the same token for up to 15 minutes, so the first-use cost spreads over all its requests.`,
@@ -332,21 +352,9 @@ async function gatewayEngines(ctx: BenchContext, child: BenchChild<EdgeInfo>): P
   const warmupSeconds = 2 * ctx.options.warmupSeconds + 2;
   for (const path of ['ours', 'hive', 'ours', 'hive'] as const) await load(urls[path], warmupSeconds);
 
-  const phaseSeconds = Math.max(2, Math.round(ctx.options.phaseSeconds * 0.3));
-  const unmeasuredSeconds = Math.max(1, Math.round(ctx.options.warmupSeconds / 2));
-  const abba = ['ours', 'hive', 'hive', 'ours'] as const;
-  const order = [...abba, ...abba, ...abba, ...abba];
-  const phases: Array<{ path: keyof typeof urls; load: HttpLoadResult; cpuMicrosPerRequest: number; systemMicrosPerRequest: number }> = [];
-  for (const path of order) {
-    await load(urls[path], unmeasuredSeconds);
-    const start = await child.call<CpuSample>('cpuUsage');
-    const result = await load(urls[path], phaseSeconds);
-    const end = await child.call<CpuSample>('cpuUsage');
-    const requests = Math.max(1, result.ok);
-    phases.push({ path, load: result, cpuMicrosPerRequest: cpuMicros(start, end) / requests, systemMicrosPerRequest: (end.system - start.system) / requests });
-    ctx.log(`(f) ${path}: ${fmt.rate(result.requestsPerSecond)} req/s, ${fmt.us(phases.at(-1)!.cpuMicrosPerRequest)} CPU/request, errors ${result.requests - result.ok}`);
-    if (result.ok < result.requests) throw new Error(`${path}: ${result.requests - result.ok} failed requests, first: ${result.firstError}`);
-  }
+  const schedule = abbaSchedule(ctx, 'ours' as const, 'hive' as const);
+  const { order, abba, phaseSeconds, unmeasuredSeconds } = schedule;
+  const phases = await runPhases(ctx, child, 'f', schedule, (path, seconds) => load(urls[path], seconds));
   const ours = median(phases.filter((p) => p.path === 'ours').map((p) => p.cpuMicrosPerRequest));
   const hive = median(phases.filter((p) => p.path === 'hive').map((p) => p.cpuMicrosPerRequest));
   const ratio = ours / hive;
@@ -363,12 +371,7 @@ async function gatewayEngines(ctx: BenchContext, child: BenchChild<EdgeInfo>): P
         'Hive Gateway: `@graphql-hive/gateway-runtime` with its defaults on the same supergraph text, the subgraph location overridden, served by node:http. Both in front of the same master-data subgraph and service, in the same child process.',
       `Phases: every key through both, ${warmupSeconds} s of load on each twice, then ${order.length} phases ABBA (${abba.join(', ')}, …), each ${unmeasuredSeconds} s unmeasured + ${phaseSeconds} s measured, ${CONNECTIONS} connections; median per path. CPU = the child's process.cpuUsage() per successful request (gateway + subgraph + service).`,
       '',
-      '| phase | gateway | req/s | p50 | p99 | requests | CPU/request | of it system |',
-      '|---|---|---|---|---|---|---|---|',
-      ...phases.map(
-        (p, i) =>
-          `| ${i + 1} | ${p.path} | ${fmt.rate(p.load.requestsPerSecond)} | ${fmt.ms(p.load.p50Ms)} | ${fmt.ms(p.load.p99Ms)} | ${p.load.ok} | ${fmt.us(p.cpuMicrosPerRequest)} | ${fmt.us(p.systemMicrosPerRequest)} |`,
-      ),
+      ...phaseTable(phases, 'gateway'),
     ],
     limits: [
       'No target in the issue; DESIGN §8 asks for the comparison. Both sides include the same subgraph and service work, so the ratio understates the difference between the engines themselves.',
