@@ -94,7 +94,8 @@ function preamble(options: BenchOptions): string {
       '(b) CPU per GraphQL request through the federation gateway against the same request sent straight to the subgraph; ' +
       '(c) downstream gRPC calls per GraphQL page of customers with their region, by page size; ' +
       `(d) a full sync of ${options.syncRows.toLocaleString('en-US')} fixture customers into PostgreSQL against a raw multi-row INSERT of the same rows; ` +
-      '(e) CPU per GraphQL request with bearer-token verification at the gateway and the service against the same path with verification off.',
+      '(e) CPU per GraphQL request with bearer-token verification at the gateway and the service against the same path with verification off; ' +
+      '(f) CPU per GraphQL request through our gateway against Hive Gateway on the same supergraph (no target; DESIGN §8).',
     'Every pair runs in this one process tree on this machine, one side at a time, with the same driver; targets are on the ratios.',
   ].join(' ');
 }
