@@ -111,6 +111,9 @@ class CachePolicy {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** Codes of graphql-http's bodiless protocol refusals. */
+const PROTOCOL_CODES: Record<number, string> = { 405: 'METHOD_NOT_ALLOWED', 406: 'NOT_ACCEPTABLE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
+
 /** A GraphQL error with `extensions.code` (the code clients and the existing Apollo clients switch on). */
 function coded(error: GraphQLErrorType, code: string, hideSuggestions = false): GraphQLError {
   const message = hideSuggestions ? error.message.replace(/ Did you mean(.+?)\?$/, '') : error.message;
@@ -420,8 +423,15 @@ export function createGraphQLHost(options: GraphQLHostOptions): (req: IncomingMe
       raw: req,
       context: state,
     };
-    const [text, init] = await handler(request);
+    const [handled, init] = await handler(request);
     const headers: Record<string, string> = { ...(init.headers as Record<string, string> | undefined) };
+    let text = handled;
+    if (text === null && init.status >= 400) {
+      // graphql-http answers a wrong method (405), media type (415) or Accept (406) with no body:
+      // say what was wrong in the shape every other refusal has.
+      text = JSON.stringify({ errors: [{ message: init.statusText ?? 'Bad Request', extensions: { code: PROTOCOL_CODES[init.status] ?? 'BAD_REQUEST' } }] });
+      headers['content-type'] ??= 'application/json; charset=utf-8';
+    }
     // Cacheable only as a whole successful query whose every subgraph answer allowed it (as Apollo
     // Server's cache-control did); anything else is marked no-store so no CDN keeps it.
     const cacheable = state.executed && !state.failed && state.operation?.operation === 'query' ? state.policy.policyIfCacheable() : null;

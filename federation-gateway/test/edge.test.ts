@@ -538,6 +538,17 @@ describe('GraphQL host', () => {
     expect(subgraph.requests.length).toBe(before);
   });
 
+  it('answers a wrong method or media type with its status, the allowed methods and a coded error body', async () => {
+    const gateway = await startGateway({ rateLimitPerMinute: 0 });
+    const put = await send(gateway.url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: REGION }) });
+    expect(put.status).toBe(405);
+    expect(put.headers.allow).toBe('GET, POST');
+    expect(put.json().errors[0].extensions.code).toBe('METHOD_NOT_ALLOWED');
+    const text = await send(gateway.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: REGION });
+    expect(text.status).toBe(415);
+    expect(text.json().errors[0].extensions.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
   it('names parse failures and unknown operations with their codes', async () => {
     const gateway = await startGateway({ rateLimitPerMinute: 0 });
     const broken = await postQuery(gateway.url, { query: '{ region(code: "JBK") { name }' }, { headers: spec });
