@@ -144,6 +144,19 @@ const LANDING_PAGE = `<!doctype html>
 </body></html>
 `;
 
+/**
+ * Whether the client's Accept picks the GraphQL response media type, as graphql-http negotiates it
+ * (first acceptable entry wins): the host's own refusals are then sent in that media type too.
+ */
+function prefersGraphQLResponse(accept: string | undefined): boolean {
+  for (const entry of (accept ?? '*/*').replace(/\s/g, '').toLowerCase().split(',')) {
+    const mediaType = entry.split(';')[0];
+    if (mediaType === 'application/graphql-response+json') return true;
+    if (mediaType === 'application/json' || mediaType === 'application/*' || mediaType === '*/*') return false;
+  }
+  return false;
+}
+
 /** Whether a GET asks for a page rather than a GraphQL answer (a browser opening the URL). */
 function wantsPage(req: IncomingMessage): boolean {
   const accept = req.headers.accept ?? '';
@@ -431,6 +444,9 @@ export function createGraphQLHost(options: GraphQLHostOptions): (req: IncomingMe
       // say what was wrong in the shape every other refusal has.
       text = JSON.stringify({ errors: [{ message: init.statusText ?? 'Bad Request', extensions: { code: PROTOCOL_CODES[init.status] ?? 'BAD_REQUEST' } }] });
       headers['content-type'] ??= 'application/json; charset=utf-8';
+    }
+    if (headers['content-type'] === 'application/json; charset=utf-8' && init.status !== 406 && prefersGraphQLResponse(req.headers.accept)) {
+      headers['content-type'] = 'application/graphql-response+json; charset=utf-8';
     }
     // Cacheable only as a whole successful query whose every subgraph answer allowed it (as Apollo
     // Server's cache-control did); anything else is marked no-store so no CDN keeps it.

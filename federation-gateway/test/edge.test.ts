@@ -553,6 +553,14 @@ describe('GraphQL host', () => {
     const gateway = await startGateway({ rateLimitPerMinute: 0 });
     const broken = await postQuery(gateway.url, { query: '{ region(code: "JBK") { name }' }, { headers: spec });
     expect(broken.status).toBe(400);
+    expect(broken.headers['content-type']).toBe('application/graphql-response+json; charset=utf-8');
+    // The gateway's own refusals follow the negotiated media type too.
+    const deep = '{ customer(number: "1") { branch { region { code } } } }';
+    const strict = await startGateway({ rateLimitPerMinute: 0, limits: { maxDepth: 2 } });
+    const refused = await postQuery(strict.url, { query: deep }, { headers: spec });
+    expect(refused.status).toBe(400);
+    expect(refused.headers['content-type']).toBe('application/graphql-response+json; charset=utf-8');
+    expect((await postQuery(strict.url, { query: deep }, { headers: json })).headers['content-type']).toBe('application/json; charset=utf-8');
     expect(broken.json().errors[0].extensions.code).toBe('GRAPHQL_PARSE_FAILED');
     const two = 'query A { region(code: "JBK") { name } } query B { region(code: "BDG") { name } }';
     const unnamed = await postQuery(gateway.url, { query: two }, { headers: json });
