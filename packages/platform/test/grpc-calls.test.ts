@@ -238,11 +238,12 @@ describe('graceful shutdown', () => {
   it('passes a ServerError thrown by a handler through unchanged', async () => {
     const { address } = await serve({
       async getEntityState() {
-        throw new ServerError(Status.UNIMPLEMENTED, 'not yet');
+        throw new ServerError(Status.FAILED_PRECONDITION, 'the entity is being rebuilt');
       },
     });
     const err = (await rejectionOf(client(address).getEntityState({}))) as ClientError;
-    expect(err.code).toBe(Status.UNIMPLEMENTED);
+    expect(err.code).toBe(Status.FAILED_PRECONDITION);
+    expect(err.details).toBe('the entity is being rebuilt');
   });
 });
 
