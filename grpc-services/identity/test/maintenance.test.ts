@@ -48,10 +48,16 @@ describe('bootstrap administrator', () => {
     t.clock.advance(1000);
     await expectError(t.identity.login({ login: 'root.admin', password: 'first-admin-password' }), 'UNAUTHENTICATED', 'INVALID_CREDENTIALS');
     const again = await t.identity.login({ login: 'root.admin', password: 'chosen-admin-password' });
+    // Nor does a restart after the administrator was renamed: an admin exists, so none is re-created
+    // with the bootstrap password under the old name.
+    const adminToken = t.as(again.tokens!.accessToken);
+    await t.identity.updateUser({ user: { id: user!.id, username: 'root.renamed' }, updateMask: ['username'] }, adminToken);
+    expect(await bootstrapAdmin(deps, 'root.admin', 'first-admin-password')).toBe(false);
+    await expectError(t.identity.login({ login: 'root.admin', password: 'first-admin-password' }), 'UNAUTHENTICATED', 'INVALID_CREDENTIALS');
 
     const audit = createGrpcClient(AuditServiceDefinition, t.service.address, { retries: 0 });
     try {
-      const { auditEvents } = await audit.client.listAuditEvents({ action: 'identity.BootstrapAdmin', pageSize: 10 }, t.as(again.tokens!.accessToken));
+      const { auditEvents } = await audit.client.listAuditEvents({ action: 'identity.BootstrapAdmin', pageSize: 10 }, adminToken);
       expect(auditEvents).toHaveLength(1);
       // The target is the account's id, as for every other user event; the username is in `after`.
       expect(auditEvents[0]).toMatchObject({ actorSubject: 'system:bootstrap', targetType: 'user', targetId: user!.id, after: { username: 'root.admin', roles: ['admin'] } });

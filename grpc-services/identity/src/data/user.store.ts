@@ -115,6 +115,8 @@ export interface UserStore {
   unlock(id: string, now: Date): Promise<UserRecord | undefined>;
   /** The status of a user, for verifying tokens; undefined when the user no longer exists. */
   statusOf(id: string): Promise<UserStatusName | undefined>;
+  /** Whether any account (of any status) holds `role`. */
+  anyWithRole(role: string): Promise<boolean>;
 }
 
 /** The user store over MikroORM's connection (each call on its own forked EntityManager). */
@@ -277,6 +279,11 @@ VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz, ?::timesta
     async statusOf(id) {
       const [row] = await query<{ status: UserStatusName }>(em(), 'SELECT status FROM users WHERE id = ?', [id]);
       return row?.status;
+    },
+
+    async anyWithRole(role) {
+      const rows = await query<{ found: number }>(em(), 'SELECT 1 AS found FROM users WHERE roles @> ?::jsonb LIMIT 1', [JSON.stringify([role])]);
+      return rows.length > 0;
     },
   };
 }

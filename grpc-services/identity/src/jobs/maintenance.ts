@@ -61,11 +61,15 @@ export interface BootstrapAdminDeps {
 
 /**
  * The first administrator of a production installation (no demo accounts there): creates the
- * account `username` with the admin role when no account of that name exists, recorded in the
- * audit log as done by `system:bootstrap`. An existing account, and any password changed since,
- * is never touched, so the settings can stay in place; concurrent replicas create it once.
+ * account `username` with the admin role only while no account at all holds the admin role,
+ * recorded in the audit log as done by `system:bootstrap`. Once an administrator exists (whatever
+ * it was renamed to, and whether or not it is enabled) the settings do nothing, so they can stay
+ * in place without a restart ever bringing back an admin with the bootstrap password; concurrent
+ * replicas of a new installation create it once.
  */
 export async function bootstrapAdmin(deps: BootstrapAdminDeps, username: string, password: string): Promise<boolean> {
+  // Checked first, so a restart of an installed system does not even hash the password.
+  if (await deps.users.anyWithRole(ADMIN_ROLE)) return false;
   const trail = createAuditTrail(
     { orm: deps.orm, clock: deps.clock },
     { actorSubject: 'system:bootstrap', actorName: 'IDENTITY_BOOTSTRAP_ADMIN', clientAddress: '', userAgent: '', traceId: '' },
