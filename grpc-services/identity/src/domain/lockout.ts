@@ -1,6 +1,6 @@
 /**
- * Brute-force protection: more than `maxFailures` failed logins for one account within `window`
- * lock it for `lockDuration`. Attempts still being checked count as failures, so concurrent
+ * Brute-force protection: `maxFailures` failed logins for one account within `window` lock it for
+ * `lockDuration`. Attempts still being checked count as failures, so concurrent
  * guesses cannot slip past the limit while their passwords are being hashed.
  */
 export interface LockoutPolicy {
