@@ -58,30 +58,22 @@ interface TypedEntity<F extends string, M> {
 }
 
 /**
- * A typed entity whose message and Get response are made once per record object: records served
- * from the in-process cache tier are the same object on every hit, so a hot record is mapped once
- * and its Get response encoded once ({@link reusableResponse}) until the cache drops it. Records
- * read from Redis or the mirror are fresh objects and mapped as before.
+ * A typed entity whose Get response is made once per record object: a Get by key is served from
+ * the in-process cache tier, which hands back the same record object on every hit, so a hot
+ * record is mapped and its response encoded once ({@link reusableResponse}) until the cache drops
+ * it. Batch and list reads decode fresh records, so they map directly (nothing to reuse, and no
+ * frozen message ends up inside their responses).
  */
 function typed<F extends string, M extends object>(name: string, field: F, map: (record: MirrorRecord) => M): TypedEntity<F, M> {
-  const messages = new WeakMap<MirrorRecord, M>();
   const responses = new WeakMap<MirrorRecord, { [K in F]: M }>();
-  const toMessage = (record: MirrorRecord): M => {
-    let message = messages.get(record);
-    if (message === undefined) {
-      message = map(record);
-      messages.set(record, message);
-    }
-    return message;
-  };
   return {
     // Resolved once at start: a typed RPC whose catalogue entry is missing must fail the start.
     def: requireEntity(name),
-    toMessage,
+    toMessage: map,
     toResponse(record) {
       let response = responses.get(record);
       if (response === undefined) {
-        response = reusableResponse({ [field]: toMessage(record) } as { [K in F]: M });
+        response = reusableResponse({ [field]: map(record) } as { [K in F]: M });
         responses.set(record, response);
       }
       return response;
