@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
-import { createMetrics, DomainError, type Logger, logConnectionErrors, type Metrics, type Redis, redisReady } from '@core/platform';
+import { createMetrics, DomainError, type Logger, logConnectionErrors, type Metrics, type Redis, redisReady, throttledWarn } from '@core/platform';
 import { createMemoryKeyValueCache, createRedisKeyValueCache } from '@core/platform/apq-cache';
 import { type GraphQLHttpRoute, sendGraphQLError, startGraphQLHttpServer } from '@core/platform/graphql-http';
 import { createRateLimiter, type RateLimiter } from '@core/platform/rate-limit';
@@ -162,6 +162,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // (graphql-http around the executor) rather than Apollo Server's request pipeline.
   const { schema, executor } = await gateway.load();
   const requestMetrics = graphQLRequestMetrics(metrics);
+  // A subgraph outage fails every request: logged at most every 10 s, with the count held back.
+  const warnSubgraphFailure = throttledWarn(logger);
   const graphqlHost = createGraphQLHost({
     schema,
     executor,
@@ -182,7 +184,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     formatError: (formatted, error) => {
       const extensions = formatted.extensions as Record<string, unknown> | undefined;
       if (!extensions?.response && !/ at https?:\/\//.test(formatted.message)) return formatted;
-      logger.warn({ err: error, response: extensions?.response }, 'subgraph fetch failed');
+      warnSubgraphFailure({ err: error, response: extensions?.response }, 'subgraph fetch failed');
       const { response: _internal, ...kept } = extensions ?? {};
       const status = (extensions?.response as { status?: unknown } | undefined)?.status;
       return {

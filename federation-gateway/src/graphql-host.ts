@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloGateway } from '@apollo/gateway';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
-import type { Logger } from '@core/platform';
+import { type Logger, throttledWarn } from '@core/platform';
 import { BodyTooLargeError, readRequestBody, sendGraphQLError } from '@core/platform/graphql-http';
 import {
   type DocumentNode,
@@ -35,7 +35,6 @@ type OperationState = { state: RequestState };
 /** What the host keeps per request between graphql-http's hooks (graphql-http's `context`). */
 interface RequestState {
   readonly gateway: GatewayContext;
-  readonly method: string;
   source: string;
   extensions: Record<string, unknown> | undefined;
   operation: OperationDefinitionNode | undefined;
@@ -97,11 +96,6 @@ class CachePolicy {
   restrict(hint: { maxAge?: number; scope?: 'PUBLIC' | 'PRIVATE' }): void {
     if (hint.maxAge !== undefined && (this.maxAge === undefined || hint.maxAge < this.maxAge)) this.maxAge = hint.maxAge;
     if (hint.scope === 'PRIVATE') this.scope = 'PRIVATE';
-  }
-
-  replace(hint: { maxAge?: number; scope?: 'PUBLIC' | 'PRIVATE' }): void {
-    if (hint.maxAge !== undefined) this.maxAge = hint.maxAge;
-    if (hint.scope !== undefined) this.scope = hint.scope;
   }
 
   policyIfCacheable(): { maxAge: number; scope: 'PUBLIC' | 'PRIVATE' } | null {
@@ -177,6 +171,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
  */
 export function createGraphQLHost(options: GraphQLHostOptions): (req: IncomingMessage, res: ServerResponse, context: GatewayContext) => Promise<void> {
   const { schema, executor, logger, introspection, limits } = options;
+  // Both can be caused by any client or by a subgraph outage at full request rate: throttled.
+  const warnRefused = throttledWarn(logger);
+  const warnFetch = throttledWarn(logger);
   const documents = new LRUCache<string, KnownDocument>({
     max: MAX_CACHED_DOCUMENTS,
     maxSize: DOCUMENT_CACHE_BYTES,
@@ -337,7 +334,7 @@ export function createGraphQLHost(options: GraphQLHostOptions): (req: IncomingMe
       } catch (err) {
         if (err instanceof GraphQLError) {
           // A refusal of the query planner (e.g. its selection limits): the client's operation.
-          logger.warn({ err, operationName: args.operationName }, 'the query planner refused an operation');
+          warnRefused({ err, operationName: args.operationName }, 'the query planner refused an operation');
           result = { errors: [coded(err, 'BAD_REQUEST')] };
         } else {
           // A fault of the gateway itself: logged with its details, answered 500 without them.
@@ -354,8 +351,10 @@ export function createGraphQLHost(options: GraphQLHostOptions): (req: IncomingMe
           errors: result.errors.map((e) => {
             if (e instanceof GraphQLError) return e;
             const error = e as Error;
-            logger.warn({ err: error, operationName: args.operationName }, 'a subgraph fetch failed');
-            const message = / at https?:\/\//.test(error.message) ? error.message : 'a subgraph answered with a response the gateway could not read';
+            // A message naming the subgraph's URL is logged and rewritten by the gateway's formatError.
+            const namesSubgraph = / at https?:\/\//.test(error.message);
+            if (!namesSubgraph) warnFetch({ err: error, operationName: args.operationName }, 'a subgraph answer could not be read');
+            const message = namesSubgraph ? error.message : 'a subgraph answered with a response the gateway could not read';
             return new GraphQLError(message, { originalError: error, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
           }),
         };
@@ -411,7 +410,6 @@ export function createGraphQLHost(options: GraphQLHostOptions): (req: IncomingMe
     }
     const state: RequestState = {
       gateway,
-      method: req.method ?? 'GET',
       source: '',
       extensions: undefined,
       operation: undefined,
@@ -445,14 +443,23 @@ export function createGraphQLHost(options: GraphQLHostOptions): (req: IncomingMe
       text = JSON.stringify({ errors: [{ message: init.statusText ?? 'Bad Request', extensions: { code: PROTOCOL_CODES[init.status] ?? 'BAD_REQUEST' } }] });
       headers['content-type'] ??= 'application/json; charset=utf-8';
     }
+    // graphql-http's 405 for a mutation over GET has a JSON body but no content-type.
+    if (text !== null && headers['content-type'] === undefined) headers['content-type'] = 'application/json; charset=utf-8';
     if (headers['content-type'] === 'application/json; charset=utf-8' && init.status !== 406 && prefersGraphQLResponse(req.headers.accept)) {
       headers['content-type'] = 'application/graphql-response+json; charset=utf-8';
     }
     // Cacheable only as a whole successful query whose every subgraph answer allowed it (as Apollo
     // Server's cache-control did); anything else is marked no-store so no CDN keeps it.
+    // An answer to a signed-in caller is only ever private, and it varies with the media type chosen.
     const cacheable = state.executed && !state.failed && state.operation?.operation === 'query' ? state.policy.policyIfCacheable() : null;
-    if (cacheable && init.status === 200) headers['cache-control'] = `max-age=${cacheable.maxAge}, ${cacheable.scope.toLowerCase()}`;
-    else headers['cache-control'] ??= 'no-store';
+    if (cacheable && init.status === 200) {
+      const scope = req.headers.authorization ? 'private' : cacheable.scope.toLowerCase();
+      headers['cache-control'] = `max-age=${cacheable.maxAge}, ${scope}`;
+      const vary = res.getHeader('vary');
+      headers.vary = vary ? `${vary}, Accept, Authorization` : 'Accept, Authorization';
+    } else {
+      headers['cache-control'] ??= 'no-store';
+    }
     res.writeHead(state.crashed ? 500 : init.status, headers);
     res.end(text ?? '');
     // Every request that reached GraphQL counts; one refused before it ran (invalid document,

@@ -603,6 +603,10 @@ describe('GraphQL host', () => {
       const answer = await postQuery(gateway.url, { query: REGION });
       expect(answer.json()).toEqual({ data: { region: { name: 'Stub' } } });
       expect(answer.headers['cache-control']).toBe('max-age=60, public');
+      expect(answer.headers.vary).toContain('Accept');
+      // A signed-in caller's answer is never shared by a cache.
+      const signedIn = await postQuery(gateway.url, { query: REGION }, { headers: { authorization: 'Bearer any' } });
+      expect(signedIn.headers['cache-control']).toBe('max-age=60, private');
     } finally {
       await cached.close();
     }
