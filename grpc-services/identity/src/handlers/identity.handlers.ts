@@ -266,22 +266,9 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
       });
       throwIfViolations(violations);
       const input = request.user!;
-      const current = await requireUser(input.id, 'user.id');
+      const userId = requireUserId(input.id, 'user.id');
       const changes: { -readonly [K in keyof UserChanges]: UserChanges[K] } = {};
       const mask = new Set(paths);
-      if (mask.has('username') || mask.has('email') || mask.has('nip')) {
-        const merged = normaliseIdentifiers(
-          {
-            username: mask.has('username') ? input.username : (current.username ?? ''),
-            email: mask.has('email') ? input.email : (current.email ?? ''),
-            nip: mask.has('nip') ? input.nip : (current.nip ?? ''),
-          },
-          violations,
-        );
-        if (mask.has('username')) changes.username = merged.username;
-        if (mask.has('email')) changes.email = merged.email;
-        if (mask.has('nip')) changes.nip = merged.nip;
-      }
       if (mask.has('name')) changes.name = normaliseName(input.name, violations, 'user.name');
       if (mask.has('roles')) changes.roles = normaliseRoles(input.roles, violations, 'user.roles');
       if (mask.has('scope')) changes.scope = normaliseScope(scopeInput(input.scope), violations, 'user.scope');
@@ -291,17 +278,34 @@ export function createIdentityHandlers(deps: IdentityHandlerDeps): IdentityServi
         else changes.status = status;
       }
       throwIfViolations(violations);
-      if (changes.status === 'disabled' && current.id === context.caller?.subject) {
+      if (changes.status === 'disabled' && userId === context.caller?.subject) {
         throw failedPrecondition('CANNOT_DISABLE_SELF', 'an administrator cannot disable their own account');
       }
       const now = clock();
-      const updated = await changeUser(context, 'UpdateUser', current.id, async () => {
-        const after = await users.update(current.id, changes, now);
-        if (after && changes.status === 'disabled') await refreshTokens.revokeAllOf(current.id, now, 'user disabled');
+      const updated = await changeUser(context, 'UpdateUser', input.id, async (before) => {
+        // The identifiers left after the change are checked against the row as locked here, so two
+        // concurrent updates cannot each clear a different one and leave the user without any.
+        if (mask.has('username') || mask.has('email') || mask.has('nip')) {
+          const identifierViolations: FieldViolation[] = [];
+          const merged = normaliseIdentifiers(
+            {
+              username: mask.has('username') ? input.username : (before.username ?? ''),
+              email: mask.has('email') ? input.email : (before.email ?? ''),
+              nip: mask.has('nip') ? input.nip : (before.nip ?? ''),
+            },
+            identifierViolations,
+          );
+          throwIfViolations(identifierViolations);
+          if (mask.has('username')) changes.username = merged.username;
+          if (mask.has('email')) changes.email = merged.email;
+          if (mask.has('nip')) changes.nip = merged.nip;
+        }
+        const after = await users.update(before.id, changes, now);
+        if (after && changes.status === 'disabled') await refreshTokens.revokeAllOf(before.id, now, 'user disabled');
         return after;
-      });
+      }, 'user.id');
       // Live access tokens carry the old roles, scope or status: every verifier stops accepting them.
-      if (changes.status === 'disabled' || changes.roles || changes.scope) await revocations.revoke(current.id, now);
+      if (changes.status === 'disabled' || changes.roles || changes.scope) await revocations.revoke(userId, now);
       return { user: toUserMessage(updated) };
     },
 
