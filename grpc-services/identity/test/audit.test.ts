@@ -180,6 +180,10 @@ describe('sign-in', () => {
     expect(unknown).toMatchObject({ targetType: 'login', outcome: AuditOutcome.AUDIT_OUTCOME_FAILED, failureReason: 'INVALID_CREDENTIALS' });
     const everything = JSON.stringify(await eventsOf('Login'));
     expect(everything).not.toMatch(/Wrong-Guess-123|Other-Guess-456|demo-tl-pass|nobody\.at\.all/);
+    // Nor does the attempt log keep the text.
+    const attempts = await t.sql<{ login: string }>('SELECT login FROM login_attempts WHERE user_id IS NULL');
+    expect(attempts.map((a) => a.login)).toContain(fingerprint);
+    expect(JSON.stringify(attempts)).not.toContain('nobody.at.all');
   });
 
   it('records refresh, reuse of a spent refresh token, and logout, never the tokens', async () => {

@@ -155,12 +155,14 @@ export function createSessions(deps: SessionDeps): Sessions {
       const found = await users.findForLogin(classifyLogin(login));
       if (!found) {
         await passwords.verifyNothing(password);
-        await attempts.recordUnknown(login.slice(0, 254), remote, clock());
+        // The login text names no account, and people type passwords into login fields: neither the
+        // attempt log nor the audit log (readable by every administrator) keeps it, only a
+        // fingerprint that correlates repeats.
+        const fingerprint = `sha256:${createHash('sha256').update(login.trim().toLowerCase()).digest('hex').slice(0, 16)}`;
+        await attempts.recordUnknown(fingerprint, remote, clock());
         logins.inc({ outcome: 'unknown' });
         const error = invalidCredentials();
-        // The login text names no account, and people type passwords into login fields: the audit
-        // log, readable by every administrator, keeps only a fingerprint that correlates repeats.
-        await trail.refused(error, { target: { type: 'login', id: `sha256:${createHash('sha256').update(login.trim().toLowerCase()).digest('hex').slice(0, 16)}` } });
+        await trail.refused(error, { target: { type: 'login', id: fingerprint } });
         throw error;
       }
       const { user, passwordHash } = found;
