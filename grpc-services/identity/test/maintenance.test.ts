@@ -26,6 +26,13 @@ afterAll(async () => {
   await t?.stop();
 });
 
+describe('purge indexes', () => {
+  it('has the age indexes the batched purge filters on', async () => {
+    const rows = await t.sql<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename IN ('login_attempts', 'refresh_tokens')");
+    expect(rows.map((r) => r.indexname)).toEqual(expect.arrayContaining(['login_attempts_attempted_idx', 'refresh_tokens_expires_idx']));
+  });
+});
+
 describe('bootstrap administrator', () => {
   it('creates the first administrator once, audited, and never overwrites it', async () => {
     const { tokens, user } = await t.identity.login({ login: 'root.admin', password: 'first-admin-password' });
