@@ -25,6 +25,7 @@ const titles: Record<string, string> = {
   c: 'customers page with region: gRPC calls per GraphQL request',
   d: 'full sync of customers vs raw multi-row INSERT',
   e: 'token verification: customer by code with vs without verification, CPU/request',
+  f: 'customer by code: our gateway vs Hive Gateway on the same supergraph, CPU/request',
 };
 
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
 /** Which benchmarks run and how long each load phase lasts, from BENCH_QUICK and BENCH_ONLY. */
 export interface BenchOptions {
   readonly quick: boolean;
-  /** Benchmark ids to run (a, b, c, d); all when BENCH_ONLY is unset. */
+  /** Benchmark ids to run (a–f); all when BENCH_ONLY is unset. */
   readonly only: ReadonlySet<string>;
   /** Measured seconds per load phase. */
   readonly phaseSeconds: number;

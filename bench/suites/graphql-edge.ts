@@ -171,7 +171,7 @@ async function gatewayOverhead(ctx: BenchContext, child: BenchChild<EdgeInfo>): 
   const { order, abba, phaseSeconds, unmeasuredSeconds } = schedule;
   const before = parsePrometheus(await child.call<string>('metrics'));
   const phases = await runPhases(ctx, child, 'b', schedule, load);
-  const cacheNotes = describeCacheCounters(before, parsePrometheus(await child.call<string>('metrics')), `All ${order.length} phases (warm-ups included), in the service`);
+  const cacheNotes = describeCacheCounters(before, parsePrometheus(await child.call<string>('metrics')), `All ${order.length} phases (each phase's unmeasured stretch included, the initial warm-up not), in the service`);
 
   const gatewayCpu = median(phases.filter((p) => p.path === 'gateway').map((p) => p.cpuMicrosPerRequest));
   const directCpu = median(phases.filter((p) => p.path === 'direct').map((p) => p.cpuMicrosPerRequest));
@@ -208,7 +208,7 @@ async function gatewayOverhead(ctx: BenchContext, child: BenchChild<EdgeInfo>): 
       'The child process (gateway + subgraph + service on one event loop) is CPU-bound on one core; autocannon in the parent takes most of the other. CPU per request is therefore the stable figure; req/s is shown for context only. Other work on the machine still inflates it, more on the longer gateway path (see the spread above): compare phases of one run only.',
       'PostgreSQL and Redis CPU is not in the child\'s cpuUsage (separate processes); the service work per request is the same on both paths, so it only dilutes the ratio.',
       'The gateway adds a second HTTP hop (its kernel time is the difference in the system column; both ends of that hop are in this process), its GraphQL-over-HTTP handling (graphql-http; documents parsed and validated once per text, then a lookup; variable coercion), Apollo Gateway\'s per-request execution (operation context, variable coercion again, query-plan lookup under a sha256, result shaping), the undici subgraph client, and at the edge a cached bearer-token check and the rate limiter (one Redis script call per event-loop turn for all requests of that turn). For a tiny query this fixed cost is a large share of the total, so the ratio is a worst case for small operations; and it is a fixed cost in µs, so every saving on the direct path (subgraph, service) raises the ratio.',
-      'The gateway no longer runs Apollo Server: in a separate measurement (the gateway alone in front of a stub subgraph, CPU of the gateway process per request, same run) the Apollo Server host used 218–262 µs and a first prototype of this host (graphql-http around the same executor, before persisted queries, limits and metrics were added) 123–134 µs. The subgraph still runs Apollo Server (on both paths).',
+      'The gateway no longer runs Apollo Server: in a separate measurement (the gateway alone in front of a stub subgraph, CPU of the gateway process per request, both hosts side by side in one run of a throwaway harness on 2026-11-21, not part of this benchmark) the Apollo Server host used 218–262 µs and a first prototype of this host (graphql-http around the same executor, before persisted queries, limits and metrics were added) 123–134 µs. The subgraph still runs Apollo Server (on both paths).',
     ],
     data: { phases, gatewayCpu, directCpu, ratio, pairRatios },
   };
@@ -318,7 +318,7 @@ async function verificationOverhead(ctx: BenchContext, child: BenchChild<EdgeInf
     ],
     limits: [
       `Steady state with a bounded user population: each token is verified cryptographically once per process and then served from the cache. Measured in the same process: ${fmt.us(cost.uncachedMicros)} CPU for a token never seen (jose\'s EdDSA check through WebCrypto, plus parsing) against ${fmt.us(cost.cachedMicros)} for one seen before. A client sends the same token for up to 15 minutes, so the first-use cost spreads over all its requests.`,
-      'Both gateways run the production edge settings (Redis rate limiter with a budget the load never reaches, persisted-query cache), so the difference is verification alone.',
+      'Both gateways run the production edge settings (Redis rate limiter with a budget the load never reaches, persisted-query cache), so the difference is verification, plus how the limiter keys its counts (per user on the verified path, per address on the other: more keys per Redis call on the verified side). Two cached verifications cost about 2 µs against a request of several hundred, below the noise of this benchmark: the per-verification figures above are the sharper evidence.',
     ],
     data: { phases, verified, plain, ratio, verifyCost: cost },
   };
@@ -329,7 +329,7 @@ function isMasterData(sample: { labels: Record<string, string> }): boolean {
 }
 
 /**
- * (f) CPU per customer-by-code request through our gateway (Apollo Gateway on Apollo Server, edge
+ * (f) CPU per customer-by-code request through our gateway (Apollo Gateway's executor on graphql-http, edge
  * protections off) against Hive Gateway on the same supergraph, both in front of the same subgraph.
  * No target: it shows how much of the gateway's cost (b) is the engine's.
  */
@@ -368,14 +368,14 @@ async function gatewayEngines(ctx: BenchContext, child: BenchChild<EdgeInfo>): P
     details: [
       `Query: \`${CUSTOMER_QUERY}\`, the number rotating over ${variables.length.toLocaleString('en-US')} customers, one user's bearer token passed on to the service by both gateways.`,
       'Ours: `createGateway` (Apollo Gateway 2\'s executor over the committed supergraph on graphql-http, the undici subgraph client, query limits, persisted queries and metrics) with token verification and rate limiting off. ' +
-        'Hive Gateway: `@graphql-hive/gateway-runtime` with its defaults on the same supergraph text, the subgraph location overridden, served by node:http. Both in front of the same master-data subgraph and service, in the same child process.',
+        'Hive Gateway: `@graphql-hive/gateway-runtime` with its defaults on the same supergraph text (plus the subgraph location, passing `authorization` on, logging at error and no landing page or GraphiQL), served by node:http. Both in front of the same master-data subgraph and service, in the same child process.',
       `Phases: every key through both, ${warmupSeconds} s of load on each twice, then ${order.length} phases ABBA (${abba.join(', ')}, …), each ${unmeasuredSeconds} s unmeasured + ${phaseSeconds} s measured, ${CONNECTIONS} connections; median per path. CPU = the child's process.cpuUsage() per successful request (gateway + subgraph + service).`,
       '',
       ...phaseTable(phases, 'gateway'),
     ],
     limits: [
       'No target in the issue; DESIGN §8 asks for the comparison. Both sides include the same subgraph and service work, so the ratio understates the difference between the engines themselves.',
-      'Hive Gateway runs with its defaults (no plugins added); ours carries its query limits, metrics and persisted-query cache, as deployed.',
+      'Hive Gateway runs with its defaults otherwise (no plugins added); ours carries its query limits, metrics and persisted-query cache, as deployed.',
     ],
     data: { phases, ours, hive, ratio },
   };
