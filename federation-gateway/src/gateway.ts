@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { createMetrics, DomainError, type Logger, logConnectionErrors, type Metrics, type Redis, redisReady, throttledWarn } from '@core/platform';
 import { createMemoryKeyValueCache, createRedisKeyValueCache } from '@core/platform/apq-cache';
-import { type GraphQLHttpRoute, sendGraphQLError, startGraphQLHttpServer } from '@core/platform/graphql-http';
+import { DEFAULT_MAX_BODY_BYTES, type GraphQLHttpRoute, sendGraphQLError, startGraphQLHttpServer } from '@core/platform/graphql-http';
 import { createRateLimiter, type RateLimiter } from '@core/platform/rate-limit';
 import { Agent } from 'undici';
 import { admitRate, clientAddress, corsPolicy, forwardedFor } from './edge.js';
@@ -194,7 +194,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       };
     },
     metrics: requestMetrics,
-    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   });
 
 
@@ -256,10 +256,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     graphql: (req, res) => graphqlHost(req, res, { headers: req.headers, caller: callers.get(req), forwardedFor: forwardedFor(req, trustProxyHops) }),
     ready,
     metrics,
-    maxBodyBytes: options.maxBodyBytes,
     routes: options.routes,
     admit,
-    onRefused: (reason) => edge.refused.inc({ reason }),
     port: options.port,
     host,
   }).catch(async (err: unknown) => {

@@ -179,6 +179,13 @@ export function createGraphQLHost(options: GraphQLHostOptions): (req: IncomingMe
     maxSize: DOCUMENT_CACHE_BYTES,
     sizeCalculation: (_entry, source) => source.length * 4,
   });
+  // Persisted texts seen by this process, by key: a hash names one text for good, so a local copy
+  // is always right and saves the shared store a round trip per request. Bounded like the documents.
+  const persistedTexts = new LRUCache<string, string>({
+    max: MAX_CACHED_DOCUMENTS,
+    maxSize: DOCUMENT_CACHE_BYTES,
+    sizeCalculation: (text) => text.length * 2,
+  });
   const rules = introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
   const hideSuggestions = !introspection;
 
@@ -227,12 +234,13 @@ export function createGraphQLHost(options: GraphQLHostOptions): (req: IncomingMe
     }
     const key = `apq:${hash.toLowerCase()}`;
     if (data.query === undefined || data.query === null) {
-      const stored = await options.apq.cache.get(key);
+      const stored = persistedTexts.get(key) ?? (await options.apq.cache.get(key));
       if (stored === undefined) {
         return answer(200, [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }], {
           'cache-control': 'private, no-cache, must-revalidate',
         });
       }
+      persistedTexts.set(key, stored);
       data.query = stored;
       return undefined;
     }

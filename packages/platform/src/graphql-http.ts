@@ -4,7 +4,7 @@ import { startHttpServer } from './http.js';
 import type { Metrics } from './metrics.js';
 
 /** Default largest accepted GraphQL request body: operations are small, files go through their own upload route. */
-const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /** A request body over the limit of {@link readRequestBody}. */
 export class BodyTooLargeError extends Error {}

@@ -90,10 +90,21 @@ export function serverCallMetrics(metrics: Metrics): (path: string) => MethodMet
     const [, service = '', method = ''] = path.split('/');
     const timing = seconds.of(service, method);
     const ok: PlainCounterSeries = handled.labels(service, method, 'OK');
+    // Other codes bound on first use, then by a map lookup on the code alone.
+    const byCode = new Map<string, PlainCounterSeries>();
     return {
       record(code, elapsed) {
         seconds.observe(timing, elapsed);
-        (code === 'OK' ? ok : handled.labels(service, method, code)).inc();
+        if (code === 'OK') {
+          ok.inc();
+          return;
+        }
+        let series = byCode.get(code);
+        if (!series) {
+          series = handled.labels(service, method, code);
+          byCode.set(code, series);
+        }
+        series.inc();
       },
     };
   };
