@@ -89,6 +89,25 @@ type BatchClient = Redis & { [BATCH_COMMAND](numberOfKeys: number, keys: string[
 /** The decisions still to take, per key in arrival order: one resolver per `consume` call. */
 type Batch = Map<string, ((decision: RateLimitDecision) => void)[]>;
 
+/** Keys per script call (a turn with more keys is split over several calls). */
+const MAX_KEYS_PER_CALL = 500;
+
+/** A batch split into batches of at most `size` keys, in order. */
+function chunks(batch: Batch, size: number): Batch[] {
+  if (batch.size <= size) return [batch];
+  const parts: Batch[] = [];
+  let part: Batch = new Map();
+  for (const [key, waiters] of batch) {
+    if (part.size === size) {
+      parts.push(part);
+      part = new Map();
+    }
+    part.set(key, waiters);
+  }
+  parts.push(part);
+  return parts;
+}
+
 function decision(allowed: boolean, limit: number, res: RateLimiterRes): RateLimitDecision {
   return {
     allowed,
@@ -195,10 +214,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         if (!pending) {
           pending = new Map();
           setImmediate(() => {
-            const batch = pending as Batch;
+            const turn = pending as Batch;
             pending = undefined;
-            // flush handles its own failures; this only guards against a bug leaving calls unanswered.
-            flush(batch).catch((err: unknown) => fallBack(batch, err));
+            // At most MAX_KEYS_PER_CALL keys per script call: one burst of many distinct clients must
+            // not hold the shared Redis in one long script.
+            for (const batch of chunks(turn, MAX_KEYS_PER_CALL)) {
+              // flush handles its own failures; this only guards against a bug leaving calls unanswered.
+              flush(batch).catch((err: unknown) => fallBack(batch, err));
+            }
           });
         }
         const waiters = pending.get(key);

@@ -234,6 +234,12 @@ describe('createRateLimiter', () => {
         ['evalsha', '10'],
         ['evalsha', '10'],
       ]);
+
+      // A turn with more than 500 keys is split: 1,200 clients, three script calls of 500, 500, 200.
+      const many = await Promise.all(Array.from({ length: 1_200 }, (_, i) => limiter.consume(`many-${i}`)));
+      expect(many.every((d) => d.allowed && d.remaining === 29)).toBe(true);
+      commands = await settle();
+      expect(commands.slice(3).map((args) => args[2])).toEqual(['500', '500', '200']);
     } finally {
       monitor.close();
       connection.disconnect();
