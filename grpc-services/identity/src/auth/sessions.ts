@@ -131,7 +131,11 @@ export function createSessions(deps: SessionDeps): Sessions {
       matches = await passwords.verify(passwordHash, password);
     } catch (err) {
       // Ends the attempt even when hashing throws, so a pending attempt never lingers as a failure.
-      await finishFailed(false);
+      // The hashing error is what the call fails with; a failure to end the attempt is logged (the
+      // pending attempt still counts as a failure until the purge).
+      await finishFailed(false).catch((finishError: unknown) =>
+        logger.error({ err: finishError, userId: user.id }, 'could not end a login attempt after the password check failed'),
+      );
       throw err;
     }
     if (!matches) {
